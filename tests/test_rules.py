@@ -1,0 +1,118 @@
+"""Unit tests of each rule in sim/rules.py."""
+
+import math
+
+import numpy as np
+import pytest
+
+from sim import rules
+
+
+def test_launch_count_keeps_the_mean_rate():
+    draws = np.linspace(0, 1, 10_000, endpoint=False)
+    counts = [rules.launch_count(2.3, u) for u in draws]
+    assert set(counts) == {2, 3}
+    assert np.mean(counts) == pytest.approx(2.3, abs=1e-3)
+
+
+def test_perceived_risk_is_beta_posterior_mean():
+    assert rules.perceived_risk(0.0, 0.0, 1.0, 9.0) == pytest.approx(0.1)
+    assert rules.perceived_risk(5.0, 10.0, 1.0, 9.0) == pytest.approx(6 / 20)
+    assert rules.memory_decay(26.0) == pytest.approx(math.exp(-1 / 26))
+
+
+def test_route_value_falls_with_risk_and_cost():
+    safe = rules.route_value_share(0.9, 40000.0, 3000.0, 5000.0)
+    risky = rules.route_value_share(0.5, 40000.0, 3000.0, 5000.0)
+    costly = rules.route_value_share(0.9, 40000.0, 3000.0, 9000.0)
+    assert safe == pytest.approx((0.9 * 40000 - 8000) / 40000)
+    assert risky < safe and costly < safe
+
+
+def test_choose_route_logit_shares_and_outside_option():
+    values = np.array([0.5, 0.2])
+    draws = np.linspace(0, 1, 20_000, endpoint=False)
+    picks = np.array([rules.choose_route(values, 4.0, u) for u in draws])
+    weights = np.array([1.0, math.exp(4 * 0.5), math.exp(4 * 0.2)])  # outside option first
+    expected = weights / weights.sum()
+    observed = [(picks == k).mean() for k in (-1, 0, 1)]
+    assert observed == pytest.approx(expected, abs=1e-3)
+
+
+def test_choose_route_skips_full_routes_and_prefers_shipping_over_nothing():
+    values = np.array([np.nan, 0.3, np.nan])
+    picks = {rules.choose_route(values, 50.0, u) for u in np.linspace(0, 1, 1000, endpoint=False)}
+    assert picks <= {-1, 1} and 1 in picks
+    assert rules.choose_route(np.array([np.nan]), 5.0, 0.99) == -1
+
+
+def test_detection_probability_grows_with_officers_database_and_alerts():
+    base = rules.detection_probability(50, 0.5, 0.004, 1.0, 1.0, 0.0, 0.5, 10, 1)
+    assert base == pytest.approx(1 - math.exp(-0.004 * 50 * 0.5))
+    assert rules.detection_probability(100, 0.5, 0.004, 1.0, 1.0, 0.0, 0.5, 10, 1) > base
+    assert rules.detection_probability(50, 0.5, 0.004, 1.0, 1.5, 0.0, 0.5, 10, 1) > base
+    assert rules.detection_probability(50, 0.5, 0.004, 1.0, 1.0, 2.0, 0.5, 10, 1) > base
+    assert rules.detection_probability(0, 0.5, 0.004, 1.0, 1.0, 0.0, 0.5, 10, 1) == 0.0
+
+
+def test_detection_probability_saturates_when_traffic_exceeds_capacity():
+    light = rules.detection_probability(50, 0.5, 0.004, 1.0, 1.0, 0.0, 0.5, 2, 1)
+    heavy = rules.detection_probability(50, 0.5, 0.004, 1.0, 1.0, 0.0, 0.5, 2, 8)
+    assert heavy == pytest.approx(1 - math.exp(-0.1 * 2 / 8))
+    assert heavy < light
+
+
+def test_corruption_taxes_and_bribes():
+    assert rules.effective_corruption(0.8, 2.0) == 1.0
+    assert rules.effective_corruption(0.4, 0.5) == pytest.approx(0.2)
+    assert rules.protection_tax_usd(100.0, 10000.0, 0.02) == pytest.approx(20000.0)
+    assert rules.bribe_usd(100.0, 10000.0, 0.05) == pytest.approx(50000.0)
+
+
+def test_capacity_growth_closes_the_annual_gap_and_mentoring_speeds_it():
+    weekly = rules.weekly_rate(0.1)
+    skill = 0.0
+    for _ in range(52):
+        skill = rules.capacity_growth(skill, weekly, 0.0, 0.0, 100.0)
+    assert skill == pytest.approx(0.1)
+    mentored = rules.capacity_growth(0.0, weekly, 1.0, 50.0, 100.0)
+    assert mentored == pytest.approx(1.5 * weekly)
+    assert rules.capacity_growth(0.99, 0.5, 10.0, 100.0, 1.0) == 1.0
+
+
+def test_alerts_decay_and_add():
+    assert rules.alert_level(2.0, 0.25, 1.0) == pytest.approx(2.5)
+
+
+def test_upkeep_desertion_and_recruitment():
+    paid, unpaid = rules.upkeep(300.0, 10.0, 50.0)
+    assert (paid, unpaid) == (300.0, pytest.approx(0.4))
+    assert rules.upkeep(1000.0, 10.0, 50.0) == (500.0, 0.0)
+    assert rules.desertion(1000.0, 0.4, 0.05, 1.0) == pytest.approx(20.0)
+    assert rules.desertion(1000.0, 0.4, 0.05, 0.0) == 0.0
+    recruits, spent = rules.recruitment(3000.0, 300.0, 1.0, 100.0, 1000.0)
+    assert (recruits, spent) == (pytest.approx(10.0), 3000.0)
+    capped, spent_capped = rules.recruitment(3000.0, 300.0, 1.0, 995.0, 1000.0)
+    assert capped == pytest.approx(5.0) and spent_capped == pytest.approx(1500.0)
+    assert rules.recruitment(3000.0, 300.0, 0.0, 100.0, 1000.0) == (0.0, 3000.0)
+
+
+def test_combat_losses_are_lanchester_with_bounded_noise():
+    assert rules.combat_losses(1000.0, 0.002, 0.5, 0.5) == pytest.approx(2.0)
+    assert rules.combat_losses(1000.0, 0.002, 0.5, 0.0) == pytest.approx(1.0)
+    assert rules.combat_losses(1000.0, 0.002, 0.5, 0.999999) == pytest.approx(3.0, rel=1e-5)
+
+
+def test_termination_hazards():
+    assert rules.exhaustion(500.0, 1000.0) == pytest.approx(0.5)
+    assert rules.exhaustion(2000.0, 1000.0) == 0.0
+    assert rules.settlement_hazard(0.5, 0.5, 0.02) == pytest.approx(0.005)
+    assert rules.settlement_hazard(0.0, 1.0, 0.02) == 0.0
+    assert rules.victory_hazard(0.8, 0.01, 4.0) > rules.victory_hazard(0.5, 0.01, 4.0)
+
+
+def test_conflict_outcome_partitions_one_draw():
+    assert rules.conflict_outcome(0.05, 0.1, 0.2, 0.3) == 1
+    assert rules.conflict_outcome(0.15, 0.1, 0.2, 0.3) == 2
+    assert rules.conflict_outcome(0.45, 0.1, 0.2, 0.3) == 3
+    assert rules.conflict_outcome(0.65, 0.1, 0.2, 0.3) == 0
