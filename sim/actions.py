@@ -10,6 +10,12 @@ All draws come from `rng.uniform(seed, week, entity, purpose)`, so the order
 in which entities act changes no draw. Within a week the phases are
 sequential (launch, move, learn, police, budgets, fighting) and each phase
 reads what earlier phases wrote; the drivers call them in the same order.
+
+Every function is compiled with `_nrt=False` (numba's reference counting off):
+the arrays are owned by the Python side and an action never allocates, and
+without it each call paid an atomic increment and decrement for each of the
+~90 arrays of `State`, which cost 8x the model's own arithmetic. An action
+that tried to allocate would fail to compile, loudly.
 """
 
 import numpy as np
@@ -31,10 +37,11 @@ WEST_AFRICA = 1  # index of "west_africa" in state.REGIONS
 # ------------------------------------------------------------- week framing
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def begin_week(s):
     """Clear this week's counters; last week's traffic becomes the load police posts face."""
-    s.node_traffic_previous[:] = s.node_traffic
+    for node in range(s.node_traffic.shape[0]):
+        s.node_traffic_previous[node] = s.node_traffic[node]
     s.node_traffic[:] = 0.0
     s.node_alert_incoming[:] = 0.0
     s.edge_load_kg[:] = 0.0
@@ -45,16 +52,17 @@ def begin_week(s):
     s.bel_losses_week[:] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def end_week(s):
     """Add this week's flows to the running totals."""
-    s.totals[:] += s.week_totals
+    for index in range(s.totals.shape[0]):
+        s.totals[index] += s.week_totals[index]
 
 
 # ---------------------------------------------------------- organisations
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def value_routes(s, p, org):
     """Expected value share of each of the organisation's routes under its current beliefs."""
     for route in range(s.org_route_ptr[org], s.org_route_ptr[org + 1]):
@@ -75,7 +83,7 @@ def value_routes(s, p, org):
         s.route_values[route] = route_value_share(survival, s.node_price[market], s.node_price[source], costs)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _route_has_room(s, route, kg):
     for k in range(s.route_ptr[route], s.route_ptr[route + 1]):
         edge = s.route_edges[k]
@@ -84,7 +92,15 @@ def _route_has_room(s, route, kg):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
+def _all_full(choices):
+    for value in choices:
+        if value == value:
+            return False
+    return True
+
+
+@njit(cache=True, _nrt=False)
 def launch_shipments(s, p, org, week):
     """Buy at the source and send this week's shipments down routes that have room."""
     value_routes(s, p, org)
@@ -99,7 +115,7 @@ def launch_shipments(s, p, org, week):
         uid = week * p.slots_per_step + s.org_slot_offset[org] + k
         choice = choose_route(choices, s.org_rationality[org], rng.uniform(p.seed, week, uid, rng.ROUTE_CHOICE))
         if choice < 0:
-            if np.isnan(choices).all():
+            if _all_full(choices):
                 s.week_totals[SHIPMENTS_BLOCKED] += 1.0
             continue
         route = first_route + choice
@@ -121,7 +137,7 @@ def launch_shipments(s, p, org, week):
         s.week_totals[SHIPMENTS_LAUNCHED] += 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def learn_from_seizures(s, org):
     """Fold this week's passages and seizures into remembered experience (time-weighted)."""
     decay = s.org_memory_decay[org]
@@ -133,7 +149,7 @@ def learn_from_seizures(s, org):
 # --------------------------------------------------------------- shipments
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _seize(s, slot, edge, unit, node):
     org, kg = s.ship_org[slot], s.ship_kg[slot]
     s.ship_active[slot] = False
@@ -157,7 +173,7 @@ def _seize(s, slot, edge, unit, node):
         s.week_totals[SEIZED_WITHOUT_DATABASE_KG] += kg
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def unit_inspects(s, p, unit, node, slot, week):
     """A police unit checks a passing shipment: returns True if it seizes it.
 
@@ -181,7 +197,7 @@ def unit_inspects(s, p, unit, node, slot, week):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def move_shipment(s, p, slot, week):
     """Advance a shipment a week; at the end of a leg it faces patrols, police and taxes."""
     if not s.ship_active[slot]:
@@ -229,7 +245,7 @@ def move_shipment(s, p, slot, week):
 # ------------------------------------------------------------------ police
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def build_capacity(s, p, unit):
     """A host-state unit's skill grows with capacity building and UN mentoring."""
     if s.unit_is_un[unit]:
@@ -239,7 +255,7 @@ def build_capacity(s, p, unit):
                                          s.node_un_officers[node], s.node_host_officers[node])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def spread_alerts(s, p):
     """Alerts raised by seizures this week reach linked nodes; old alerts fade."""
     for node in range(s.node_alert.shape[0]):
@@ -249,7 +265,7 @@ def spread_alerts(s, p):
 # ------------------------------------------------------------- belligerents
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def manage_budget(s, p, bel):
     """Collect the week's income, pay upkeep (or lose fighters), recruit with part of the rest."""
     if not s.bel_active[bel]:
@@ -277,7 +293,7 @@ def manage_budget(s, p, bel):
     s.bel_deserted_total[bel] += deserted
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _end_conflict(s, conflict, week, end_type, winner):
     s.conflict_active[conflict] = False
     s.conflict_end_step[conflict] = week
@@ -287,7 +303,7 @@ def _end_conflict(s, conflict, week, end_type, winner):
         s.bel_active[bel] = False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def fight(s, p, conflict, week):
     """A week of fighting, then defeat by collapse, settlement or victory, or the war goes on."""
     if not s.conflict_active[conflict]:
@@ -348,7 +364,7 @@ def fight(s, p, conflict, week):
 # ------------------------------------------------------------------ records
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def record_series(s, week, row):
     """Write this week's per-step series into `row` (columns: `state.series_columns`)."""
     row[0] = week

@@ -15,27 +15,30 @@ from .actions import (begin_week, build_capacity, end_week, fight, launch_shipme
 from .state import CompiledScenario
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def run_week(s, p, week):
     """One week: launch, move, learn, police, budgets, fighting."""
     begin_week(s)
     for org in range(s.org_rate.shape[0]):
         launch_shipments(s, p, org, week)
     for slot in range(s.ship_active.shape[0]):
-        move_shipment(s, p, slot, week)
+        if s.ship_active[slot]:  # skip empty slots here: a call passes the whole state
+            move_shipment(s, p, slot, week)
     for org in range(s.org_rate.shape[0]):
         learn_from_seizures(s, org)
     for unit in range(s.unit_node.shape[0]):
         build_capacity(s, p, unit)
     spread_alerts(s, p)
     for bel in range(s.bel_fighters.shape[0]):
-        manage_budget(s, p, bel)
+        if s.bel_active[bel]:
+            manage_budget(s, p, bel)
     for conflict in range(s.conflict_active.shape[0]):
-        fight(s, p, conflict, week)
+        if s.conflict_active[conflict]:
+            fight(s, p, conflict, week)
     end_week(s)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def run_weeks(s, p, series):
     """Run the whole horizon, writing one row of `series` per week."""
     for week in range(1, p.horizon_weeks + 1):
