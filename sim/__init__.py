@@ -16,7 +16,8 @@ def _numba_cache_dir() -> str:
     """A numba cache folder keyed by the package's source: numba checks only the
     timestamp of the file that holds a cached function, not of the rules it calls,
     so an edited rule could otherwise run stale compiled code."""
-    sources = sorted(_Path(__file__).parent.rglob("*.py"))
+    here = _Path(__file__).parent
+    sources = [here / name for name in ("rng.py", "rules.py", "state.py", "actions.py", "kernel.py")]
     digest = _hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
     base = _Path(_os.environ.get("XDG_CACHE_HOME", _Path.home() / ".cache"))
     return str(base / "threatnet" / f"numba-{digest}")
@@ -26,5 +27,7 @@ _os.environ.setdefault("NUMBA_CACHE_DIR", _numba_cache_dir())
 
 from .scenario import InputError, Scenario, load_scenario  # noqa: E402
 from .run import RunResult, run_model, run_replicate  # noqa: E402
+from .montecarlo import run_monte_carlo  # noqa: E402
 
-__all__ = ["InputError", "RunResult", "Scenario", "__version__", "load_scenario", "run_model", "run_replicate"]
+__all__ = ["InputError", "RunResult", "Scenario", "__version__", "load_scenario", "run_model", "run_monte_carlo",
+           "run_replicate"]

@@ -85,8 +85,112 @@ def run(
     typer.echo(f"wrote {out}/")
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app(prog_name="threatnet")
+@app.command()
+@reports_input_errors
+def mc(
+    scenario: ScenarioPath,
+    replicates: Annotated[int, typer.Option(help="number of replicates", min=1, max=100_000_000)] = 1000,
+    workers: Annotated[int | None, typer.Option(help="threads (default: NUMBA_NUM_THREADS or all cores)", min=1, max=1024)] = None,
+    seed: Annotated[int | None, typer.Option(help="base seed (default: the scenario's)", min=0)] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder (default: results/mc/<scenario>-seed<seed>-n<replicates>)")] = None,
+    chunk_size: Annotated[int, typer.Option(help="replicates per Parquet chunk", min=1, max=1_000_000)] = 2000,
+    series_sample: Annotated[int, typer.Option(help="keep per-week series of the first N replicates", min=0, max=10_000)] = 0,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+) -> None:
+    """Run many replicates with the compiled kernel; stream them to Parquet; print a survival summary."""
+    import shutil
+    import time
+
+    import pandas as pd
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .model import compile_from
+    from .montecarlo import default_workers, write_monte_carlo
+    from .outputs import manifest, write_json
+    from .survival import duration_summary, format_duration_summary
+
+    loaded = load_scenario(scenario)
+    seed = loaded.seed if seed is None else seed
+    workers = workers or default_workers()
+    out = out or Path("results") / "mc" / f"{loaded.name}-seed{seed}-n{replicates}"
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            fail(f"{out}: an empty or new output folder; this one has results (use --overwrite to replace them)")
+        shutil.rmtree(out)
+    compiled = compile_from(loaded)
+    started = time.perf_counter()
+    done, interrupted = 0, False
+    columns = (TextColumn("replicates"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]:.0f}/s"), TimeRemainingColumn())
+    with Progress(*columns, transient=False, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task("mc", total=replicates, rate=0.0)
+
+        def advance(count: int) -> None:
+            progress.update(task, advance=count, rate=progress.tasks[0].completed / max(time.perf_counter() - started, 1e-9))
+        try:
+            done = write_monte_carlo(compiled, replicates, seed, workers, out, chunk_size, series_sample, advance)
+        except KeyboardInterrupt:
+            interrupted = True
+            done = sum(len(pd.read_parquet(p, columns=["replicate"])["replicate"].unique())
+                       for p in (out / "replicates").glob("part-*.parquet"))
+    wall = time.perf_counter() - started
+    write_json(out / "manifest.json", manifest(loaded, seed, kind="mc", scenario_file=str(scenario),
+                                               replicates=replicates, completed_replicates=done,
+                                               interrupted=interrupted, workers=workers, chunk_size=chunk_size,
+                                               wall_seconds=round(wall, 3)))
+    if done == 0:
+        typer.echo(f"interrupted before the first chunk; nothing but the manifest in {out}/")
+        raise typer.Exit(130)
+    table = pd.read_parquet(out / "replicates", columns=["conflict", "duration_weeks", "ended", "end_type"])
+    summary = duration_summary(table) if table["conflict"].notna().any() else []
+    write_json(out / "summary.json", {"replicates": done, "conflicts": summary})
+    typer.echo(f"{loaded.name}: {done} replicates in {wall:.1f} s ({done / wall:.0f}/s on {workers} workers)")
+    typer.echo(format_duration_summary(summary))
+    typer.echo(f"wrote {out}/")
+    if interrupted:
+        typer.echo("interrupted: the chunks written so far are kept", err=True)
+        raise typer.Exit(130)
+
+
+@app.command()
+@reports_input_errors
+def bench(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML")] = Path("scenarios/west_africa_2009.yaml"),
+    replicates: Annotated[int, typer.Option(help="kernel replicates per measurement", min=10)] = 2000,
+    mesa_replicates: Annotated[int, typer.Option(help="Mesa replicates", min=1)] = 3,
+    workers: Annotated[int | None, typer.Option(help="threads for the all-cores measurement", min=1)] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the figures as JSON here")] = None,
+) -> None:
+    """Measure replicates/s of the Mesa model and of the kernel on one thread and on all cores."""
+    from .bench import benchmark, format_benchmark
+    from .model import compile_from
+
+    result = benchmark(compile_from(load_scenario(scenario)), replicates, mesa_replicates, workers)
+    typer.echo(format_benchmark(result))
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+def main() -> None:
+    """Console entry point: usage errors (bad options) also come out as one line, exit status 2."""
+    try:
+        from typer._click import exceptions as click  # typer >= 0.20 vendors click
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        import click.exceptions as click
+    try:
+        code = app(prog_name="threatnet", standalone_mode=False)
+    except click.NoArgsIsHelpError as help_shown:
+        typer.echo(help_shown.ctx.get_help())
+    except click.UsageError as error:
+        where = f" (try 'threatnet {error.ctx.command.name} --help')" if error.ctx and error.ctx.command else ""
+        typer.echo(f"error: {error.format_message()}{where}", err=True)
+        sys.exit(2)
+    except typer.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except click.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

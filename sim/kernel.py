@@ -38,7 +38,7 @@ def run_week(s, p, week):
     end_week(s)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, nogil=True)
 def run_weeks(s, p, series):
     """Run the whole horizon, writing one row of `series` per week."""
     for week in range(1, p.horizon_weeks + 1):

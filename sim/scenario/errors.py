@@ -27,6 +27,8 @@ def key_path(location: tuple) -> str:
     """Format a pydantic location tuple as `police.un.officers` / `network.edges[3].to`."""
     path = ""
     for part in location:
+        if part == "[key]":  # pydantic's marker for "the key itself" in a mapping
+            continue
         if isinstance(part, int):
             path += f"[{part}]"
         else:

@@ -33,6 +33,11 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     seen: set = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key that is a single value, not a list or mapping", key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"key '{key}' is given twice", key_node.start_mark)
@@ -43,24 +48,62 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _check_keys(data: Any, file: str) -> None:
+    """Refuse keys that YAML read as something other than text (`5:`, `on:`, `null:`)."""
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    seen: set[int] = set()  # aliases share objects: visit each once, however often it is referenced
+    while stack:
+        location, value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise InputError(file, key_path(location) or "(top level)",
+                                     f"keys that are text; {key!r} is not (YAML reads yes, on, null or 5 "
+                                     "as a value, not a name: put the key in quotes)")
+                stack.append(((*location, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*location, index), item) for index, item in enumerate(value))
+
+
 def read_yaml_mapping(path: Path) -> dict:
     """Read one YAML file that must hold a mapping, with safe loading only."""
+    if path.is_dir():
+        raise InputError(str(path), "", "a scenario file; this is a folder")
     if not path.is_file():
         raise InputError(str(path), "", "an existing scenario file; there is no such file")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(str(path), "", f"a file under {MAX_FILE_BYTES // 1_000_000} MB")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(str(path), "", f"a file under {MAX_FILE_BYTES // 1_000_000} MB")
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(str(path), "", f"a readable file; {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InputError(str(path), f"line {line}", f"UTF-8 text; byte {raw[error.start]:#04x} is not UTF-8") from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(str(path), where, f"valid YAML with plain values only (no tags); {problem}") from None
+        if problem.startswith("but ") and getattr(error, "context", None):
+            problem = f"{error.context}, {problem}"  # "expected a single document in the stream, but found another"
+        if isinstance(error, yaml.constructor.ConstructorError) and "constructor for the tag" in problem:
+            tag = problem.rsplit(" ", 1)[-1]
+            raise InputError(str(path), where, f"plain YAML values only; tags such as {tag} are not allowed") from None
+        raise InputError(str(path), where, f"valid YAML; {problem}") from None
+    except RecursionError:
+        raise InputError(str(path), "", "valid YAML nested at most a few hundred levels deep") from None
     if data is None:
-        raise InputError(str(path), "", "a scenario; the file is empty")
+        raise InputError(str(path), "", "a scenario; the file is empty or holds only comments")
     if not isinstance(data, dict):
         raise InputError(str(path), "", f"a mapping of keys at the top level, got {type(data).__name__}")
+    _check_keys(data, str(path))
     return data
 
 
@@ -137,20 +180,51 @@ def set_key_path(data: dict, path: str, value: Any, file: str) -> None:
             target = target[step]
 
 
+def _got(value: Any) -> str:
+    """What was found, for the end of a message: short, on one line."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _expected(error: dict) -> str:
+    """A pydantic error in the words of a scenario author: what was expected, what was found."""
+    kind, message, location = error["type"], error["msg"], error["loc"]
+    if kind == "extra_forbidden":
+        return "no such key (is it misspelled?)"
+    if kind == "missing":
+        return "this key is required"
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    if location and location[-1] == "[key]":
+        return f"no such key; expected {message.removeprefix('Input should be ')}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping of keys; got {_got(error.get('input'))}"
+    if kind == "string_pattern_mismatch":
+        return f"expected an id of letters, digits, '_' and '-' only; got {_got(error.get('input'))}"
+    sized = re.fullmatch(r"List should have (.+) after validation, not (\d+)", message)
+    if sized:
+        return f"expected a list with {sized[1]}; got {sized[2]}"
+    expected = message
+    for jargon, plain in (("Input should be ", ""), ("String should have ", "a string with ")):
+        if expected.startswith(jargon):
+            expected = plain + expected.removeprefix(jargon)
+    expected = f"expected {expected}"
+    if "input" in error:
+        expected += f"; got {_got(error['input'])}"
+    return expected
+
+
 def validate_scenario(data: dict, file: str) -> Scenario:
     """Validate raw data as a Scenario, reporting the first problem with its key path."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        expected = first["msg"].replace("Input should be", "expected").replace("Value error, ", "")
-        if first["type"] == "extra_forbidden":
-            expected = "no such key (is it misspelled?)"
-        elif first["type"] == "missing":
-            expected = "this key is required"
-        elif "input" in first and not isinstance(first["input"], dict | list):
-            expected += f"; got {first['input']!r}"
-        raise InputError(file, key_path(first["loc"]), expected) from None
+        raise InputError(file, key_path(first["loc"]), _expected(first)) from None
     check_references(scenario, file)
     return scenario
 

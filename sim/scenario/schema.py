@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Absurd sizes are refused before anything is allocated.
 MAX_HORIZON_WEEKS = 5200  # 100 years
@@ -172,6 +172,14 @@ class Police(Strict):
     mandate_factor: dict[Literal["monitoring", "support", "executive"], Probability]
     host: HostPolice
     un: UnPolice
+
+    @field_validator("mandate_factor")
+    @classmethod
+    def _every_mandate(cls, value: dict) -> dict:
+        missing = [m for m in ("monitoring", "support", "executive") if m not in value]
+        if missing:
+            raise ValueError(f"a factor for each of monitoring, support and executive; missing {', '.join(missing)}")
+        return value
 
 
 class DatabaseAccess(Strict):

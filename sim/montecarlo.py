@@ -1,0 +1,185 @@
+"""Many replicates with the compiled kernel, in parallel, streamed to Parquet in chunks.
+
+Replicate i runs with seed `rng.replicate_seed(seed, i)` from a fresh copy of
+the compiled state, so its outcome depends on nothing but (scenario, seed, i):
+not on the number of workers nor on which thread ran it. Workers are threads;
+the compiled week releases the GIL (`nogil`), so threads run on all cores
+without copying the scenario into other processes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import rng
+from .kernel import run_weeks
+from .model import compile_from
+from .scenario import Scenario
+from .state import (BRIBES_USD, CRIME, DELIVERED_KG, END_TYPE_NAMES, SALES_USD, SEIZED_HOST_KG, SEIZED_KG,
+                    SEIZED_PATROL_KG, SEIZED_UN_KG, SEIZED_WEST_AFRICA_KG, SEIZED_WITH_DATABASE_KG,
+                    SEIZED_WITHOUT_DATABASE_KG, SHIPPED_KG, TAXES_USD, CompiledScenario, State)
+
+DEFAULT_CHUNK = 2000
+
+
+def default_workers() -> int:
+    """NUMBA_NUM_THREADS if set, else the cores this process may use."""
+    if os.environ.get("NUMBA_NUM_THREADS"):
+        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def lever_values(scenario: Scenario) -> dict:
+    """The policy levers of a scenario, as columns of the replicate table."""
+    levers = scenario.levers
+    return {
+        "criminal_funding": levers.criminal_funding,
+        "database_access_host": levers.database_access.host,
+        "database_access_un": levers.database_access.un,
+        "un_police_officers": scenario.police.un.officers,
+        "host_capacity_growth_per_year": levers.host_capacity_growth_per_year,
+        "corruption_scale": levers.corruption_scale,
+        "border_capacity_scale": levers.border_capacity_scale,
+    }
+
+
+def replicate_rows(compiled: CompiledScenario, state: State, replicate: int, seed: int) -> list[dict]:
+    """Outcomes of one finished replicate: one row per conflict (one row if there is none)."""
+    totals, layout = state.totals, compiled.layout
+    horizon = int(compiled.params.horizon_weeks)
+    income = state.bel_income_total
+    common = {
+        "replicate": replicate, "seed": seed,
+        "shipped_kg": totals[SHIPPED_KG], "seized_kg": totals[SEIZED_KG], "delivered_kg": totals[DELIVERED_KG],
+        "seizure_rate": totals[SEIZED_KG] / totals[SHIPPED_KG] if totals[SHIPPED_KG] > 0 else 0.0,
+        "criminal_revenue_usd": totals[SALES_USD], "taxes_usd": totals[TAXES_USD], "bribes_usd": totals[BRIBES_USD],
+        "seized_west_africa_kg": totals[SEIZED_WEST_AFRICA_KG], "seized_host_police_kg": totals[SEIZED_HOST_KG],
+        "seized_un_police_kg": totals[SEIZED_UN_KG], "seized_patrol_kg": totals[SEIZED_PATROL_KG],
+        "seized_with_database_kg": totals[SEIZED_WITH_DATABASE_KG],
+        "seized_without_database_kg": totals[SEIZED_WITHOUT_DATABASE_KG],
+        "funding_share_from_crime": income[:, CRIME].sum() / income.sum() if income.sum() > 0 else 0.0,
+    }
+    rows = []
+    for index, conflict_id in enumerate(layout.conflict_ids or [None]):
+        row = {"replicate": replicate, "seed": seed, "conflict": conflict_id}
+        if conflict_id is not None:
+            end = int(state.conflict_end_step[index])
+            winner = int(state.conflict_winner[index])
+            first, last = state.conflict_bel_ptr[index], state.conflict_bel_ptr[index + 1]
+            conflict_income = income[first:last]
+            row.update(duration_weeks=end if end > 0 else horizon, ended=end > 0,
+                       end_type=END_TYPE_NAMES[int(state.conflict_end_type[index])],
+                       winner=layout.belligerent_ids[winner] if winner >= 0 else "",
+                       conflict_funding_share_from_crime=(conflict_income[:, CRIME].sum() / conflict_income.sum()
+                                                          if conflict_income.sum() > 0 else 0.0))
+        rows.append({**row, **common})
+    return rows
+
+
+class _Worker:
+    """One thread's private copy of the state, reset before each replicate."""
+
+    def __init__(self, compiled: CompiledScenario, series_sample: int):
+        self.compiled = compiled
+        self.state = compiled.fresh_state()
+        self.series = np.zeros((int(compiled.params.horizon_weeks), len(compiled.layout.series_columns)))
+        self.series_sample = series_sample
+
+    def run(self, replicate: int, base_seed: int) -> tuple[list[dict], pd.DataFrame | None]:
+        seed = int(rng.replicate_seed(base_seed, replicate))
+        for name in State._fields:
+            np.copyto(getattr(self.state, name), getattr(self.compiled.initial, name))
+        run_weeks(self.state, self.compiled.with_seed(seed), self.series)
+        rows = replicate_rows(self.compiled, self.state, replicate, seed)
+        series = None
+        if replicate < self.series_sample:
+            series = pd.DataFrame(self.series, columns=self.compiled.layout.series_columns)
+            series.insert(0, "replicate", replicate)
+        return rows, series
+
+
+def iterate_chunks(compiled: CompiledScenario, replicates: int, seed: int, workers: int,
+                   chunk_size: int = DEFAULT_CHUNK, series_sample: int = 0, first: int = 0,
+                   stop: threading.Event | None = None) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None]]:
+    """Yield (replicate table, sampled series) per chunk of replicates, in replicate order."""
+    stop = stop or threading.Event()
+    pool_workers = [_Worker(compiled, series_sample) for _ in range(workers)]
+    levers = lever_values(compiled.scenario)
+
+    def run_span(worker: _Worker, ids: range):
+        out_rows, out_series = [], []
+        for replicate in ids:
+            if stop.is_set():
+                return None
+            rows, series = worker.run(replicate, seed)
+            out_rows.extend(rows)
+            if series is not None:
+                out_series.append(series)
+        return out_rows, out_series
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            for begin in range(first, replicates, chunk_size):
+                ids = np.arange(begin, min(begin + chunk_size, replicates))
+                futures = [pool.submit(run_span, worker, range(int(span[0]), int(span[-1]) + 1))
+                           for worker, span in zip(pool_workers, np.array_split(ids, workers)) if len(span)]
+                results = [future.result() for future in futures]
+                if stop.is_set() or any(result is None for result in results):
+                    return
+                table = pd.DataFrame([row for rows, _ in results for row in rows])
+                for name, value in levers.items():
+                    table[name] = value
+                sampled = [series for _, kept in results for series in kept]
+                yield table, (pd.concat(sampled, ignore_index=True) if sampled else None)
+        except BaseException:  # Ctrl-C while waiting: threads stop after their current replicate
+            stop.set()
+            raise
+
+
+def run_monte_carlo(scenario: str | Path | Scenario | CompiledScenario, replicates: int, seed: int | None = None,
+                    workers: int | None = None, chunk_size: int = DEFAULT_CHUNK,
+                    progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """Run `replicates` replicates with the kernel; one row per replicate and conflict."""
+    compiled = compile_from(scenario)
+    seed = int(compiled.params.seed if seed is None else seed)
+    tables = []
+    for table, _ in iterate_chunks(compiled, replicates, seed, workers or default_workers(), chunk_size):
+        tables.append(table)
+        if progress:
+            progress(table["replicate"].nunique())
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+
+
+def write_monte_carlo(compiled: CompiledScenario, replicates: int, seed: int, workers: int, out: Path,
+                      chunk_size: int = DEFAULT_CHUNK, series_sample: int = 0,
+                      on_chunk: Callable[[int], None] | None = None) -> int:
+    """Stream replicates to `out/replicates/part-NNNNN.parquet`, each chunk written atomically.
+
+    Memory holds one chunk at a time, whatever the replicate count. Returns the number of
+    replicates written; after Ctrl-C the finished chunks stay on disk.
+    """
+    (out / "replicates").mkdir(parents=True, exist_ok=True)
+    done = 0
+    for number, (table, series) in enumerate(iterate_chunks(compiled, replicates, seed, workers, chunk_size,
+                                                              series_sample)):
+        _write_atomic(table, out / "replicates" / f"part-{number:05d}.parquet")
+        if series is not None:
+            (out / "series").mkdir(exist_ok=True)
+            _write_atomic(series, out / "series" / f"part-{number:05d}.parquet")
+        done += table["replicate"].nunique()
+        if on_chunk:
+            on_chunk(table["replicate"].nunique())
+    return done
+
+
+def _write_atomic(table: pd.DataFrame, path: Path) -> None:
+    partial = path.with_suffix(".parquet.partial")
+    table.to_parquet(partial, index=False)
+    partial.replace(path)

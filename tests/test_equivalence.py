@@ -1,0 +1,70 @@
+"""The Mesa model and the compiled kernel give the same numbers; worker count changes nothing."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.kernel import run_kernel
+from sim.model import ThreatNetworkModel, compile_from
+from sim.montecarlo import run_monte_carlo
+from sim.state import State
+
+from .conftest import DEFAULT, SCENARIOS
+
+SEEDS = range(20)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_kernel_series_equal_mesa_series_exactly(path):
+    """Both drivers call the same actions in the same order, so equality is exact, not approximate."""
+    compiled = compile_from(path)
+    for seed in SEEDS:
+        model = ThreatNetworkModel(compiled, rng=seed)
+        model.run_model()
+        kernel_state, kernel_series = run_kernel(compiled, seed)
+        mesa_series = model.series().reset_index().to_numpy()
+        assert np.array_equal(mesa_series, kernel_series), f"{path.name} seed {seed}: series differ"
+        if seed < 3:
+            for field in State._fields:
+                assert np.array_equal(getattr(model.state, field), getattr(kernel_state, field)), field
+
+
+def test_replicates_do_not_depend_on_worker_count_or_chunking():
+    compiled = compile_from(DEFAULT)
+    one = run_monte_carlo(compiled, 60, seed=4, workers=1)
+    two = run_monte_carlo(compiled, 60, seed=4, workers=2, chunk_size=7)
+    pd.testing.assert_frame_equal(one, two)
+    assert one["seed"].nunique() == 60 and one["replicate"].max() == 59
+    assert set(one["end_type"]) <= {"victory", "settlement", "censored"}
+
+
+def test_replicate_i_is_the_single_run_with_its_seed():
+    compiled = compile_from(DEFAULT)
+    table = run_monte_carlo(compiled, 5, seed=9, workers=2)
+    row = table[(table["replicate"] == 3)].iloc[0]
+    state, _ = run_kernel(compiled, int(row["seed"]))
+    assert row["shipped_kg"] == state.totals[0]
+    assert row["duration_weeks"] == (state.conflict_end_step[0] if state.conflict_end_step[0] > 0 else 1040)
+
+
+def test_mc_cli_streams_chunks_and_writes_manifest(tmp_path):
+    out = tmp_path / "mc"
+    result = subprocess.run([sys.executable, "-m", "sim.cli", "mc", str(DEFAULT), "--replicates", "50",
+                             "--chunk-size", "20", "--workers", "2", "--series-sample", "2", "--out", str(out)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    parts = sorted((out / "replicates").glob("part-*.parquet"))
+    assert len(parts) == 3
+    table = pd.read_parquet(out / "replicates")
+    assert table["replicate"].nunique() == 50 and not table.duplicated(["replicate", "conflict"]).any()
+    assert pd.read_parquet(out / "series")["replicate"].nunique() == 2
+    manifest = (out / "manifest.json").read_text()
+    for key in ("scenario_hash", "threatnet_version", "seed", "replicates", "workers", "wall_seconds"):
+        assert key in manifest
+    assert "median" in result.stdout and "95% CI" in result.stdout
+    again = subprocess.run([sys.executable, "-m", "sim.cli", "mc", str(DEFAULT), "--replicates", "5",
+                            "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2 and "--overwrite" in again.stderr
