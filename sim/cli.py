@@ -119,7 +119,6 @@ def mc(
         shutil.rmtree(out)
     compiled = compile_from(loaded)
     started = time.perf_counter()
-    done, interrupted = 0, False
     columns = (TextColumn("replicates"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:.0f}/s"), TimeRemainingColumn())
     with Progress(*columns, transient=False, disable=not sys.stderr.isatty()) as progress:
@@ -127,12 +126,8 @@ def mc(
 
         def advance(count: int) -> None:
             progress.update(task, advance=count, rate=progress.tasks[0].completed / max(time.perf_counter() - started, 1e-9))
-        try:
-            done = write_monte_carlo(compiled, replicates, seed, workers, out, chunk_size, series_sample, advance)
-        except KeyboardInterrupt:
-            interrupted = True
-            done = sum(len(pd.read_parquet(p, columns=["replicate"])["replicate"].unique())
-                       for p in (out / "replicates").glob("part-*.parquet"))
+        done, interrupted = write_monte_carlo(compiled, replicates, seed, workers, out, chunk_size, series_sample,
+                                              advance)
     wall = time.perf_counter() - started
     write_json(out / "manifest.json", manifest(loaded, seed, kind="mc", scenario_file=str(scenario),
                                                replicates=replicates, completed_replicates=done,
@@ -141,8 +136,10 @@ def mc(
     if done == 0:
         typer.echo(f"interrupted before the first chunk; nothing but the manifest in {out}/")
         raise typer.Exit(130)
-    table = pd.read_parquet(out / "replicates", columns=["conflict", "duration_weeks", "ended", "end_type"])
-    summary = duration_summary(table) if table["conflict"].notna().any() else []
+    summary = []
+    if compiled.layout.conflict_ids:
+        summary = duration_summary(pd.read_parquet(out / "replicates",
+                                                   columns=["conflict", "duration_weeks", "ended", "end_type"]))
     write_json(out / "summary.json", {"replicates": done, "conflicts": summary})
     typer.echo(f"{loaded.name}: {done} replicates in {wall:.1f} s ({done / wall:.0f}/s on {workers} workers)")
     typer.echo(format_duration_summary(summary))

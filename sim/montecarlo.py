@@ -22,9 +22,8 @@ from . import rng
 from .kernel import run_weeks
 from .model import compile_from
 from .scenario import Scenario
-from .state import (BRIBES_USD, CRIME, DELIVERED_KG, END_TYPE_NAMES, SALES_USD, SEIZED_HOST_KG, SEIZED_KG,
-                    SEIZED_PATROL_KG, SEIZED_UN_KG, SEIZED_WEST_AFRICA_KG, SEIZED_WITH_DATABASE_KG,
-                    SEIZED_WITHOUT_DATABASE_KG, SHIPPED_KG, TAXES_USD, CompiledScenario, State)
+from .state import CompiledScenario, State
+from .summary import conflict_outcomes, flow_totals
 
 DEFAULT_CHUNK = 2000
 
@@ -52,35 +51,9 @@ def lever_values(scenario: Scenario) -> dict:
 
 def replicate_rows(compiled: CompiledScenario, state: State, replicate: int, seed: int) -> list[dict]:
     """Outcomes of one finished replicate: one row per conflict (one row if there is none)."""
-    totals, layout = state.totals, compiled.layout
-    horizon = int(compiled.params.horizon_weeks)
-    income = state.bel_income_total
-    common = {
-        "replicate": replicate, "seed": seed,
-        "shipped_kg": totals[SHIPPED_KG], "seized_kg": totals[SEIZED_KG], "delivered_kg": totals[DELIVERED_KG],
-        "seizure_rate": totals[SEIZED_KG] / totals[SHIPPED_KG] if totals[SHIPPED_KG] > 0 else 0.0,
-        "criminal_revenue_usd": totals[SALES_USD], "taxes_usd": totals[TAXES_USD], "bribes_usd": totals[BRIBES_USD],
-        "seized_west_africa_kg": totals[SEIZED_WEST_AFRICA_KG], "seized_host_police_kg": totals[SEIZED_HOST_KG],
-        "seized_un_police_kg": totals[SEIZED_UN_KG], "seized_patrol_kg": totals[SEIZED_PATROL_KG],
-        "seized_with_database_kg": totals[SEIZED_WITH_DATABASE_KG],
-        "seized_without_database_kg": totals[SEIZED_WITHOUT_DATABASE_KG],
-        "funding_share_from_crime": income[:, CRIME].sum() / income.sum() if income.sum() > 0 else 0.0,
-    }
-    rows = []
-    for index, conflict_id in enumerate(layout.conflict_ids or [None]):
-        row = {"replicate": replicate, "seed": seed, "conflict": conflict_id}
-        if conflict_id is not None:
-            end = int(state.conflict_end_step[index])
-            winner = int(state.conflict_winner[index])
-            first, last = state.conflict_bel_ptr[index], state.conflict_bel_ptr[index + 1]
-            conflict_income = income[first:last]
-            row.update(duration_weeks=end if end > 0 else horizon, ended=end > 0,
-                       end_type=END_TYPE_NAMES[int(state.conflict_end_type[index])],
-                       winner=layout.belligerent_ids[winner] if winner >= 0 else "",
-                       conflict_funding_share_from_crime=(conflict_income[:, CRIME].sum() / conflict_income.sum()
-                                                          if conflict_income.sum() > 0 else 0.0))
-        rows.append({**row, **common})
-    return rows
+    flows = flow_totals(state)
+    outcomes = conflict_outcomes(compiled, state) or [{"conflict": None}]
+    return [{"replicate": replicate, "seed": seed, **outcome, **flows} for outcome in outcomes]
 
 
 class _Worker:
@@ -159,24 +132,28 @@ def run_monte_carlo(scenario: str | Path | Scenario | CompiledScenario, replicat
 
 def write_monte_carlo(compiled: CompiledScenario, replicates: int, seed: int, workers: int, out: Path,
                       chunk_size: int = DEFAULT_CHUNK, series_sample: int = 0,
-                      on_chunk: Callable[[int], None] | None = None) -> int:
+                      on_chunk: Callable[[int], None] | None = None) -> tuple[int, bool]:
     """Stream replicates to `out/replicates/part-NNNNN.parquet`, each chunk written atomically.
 
-    Memory holds one chunk at a time, whatever the replicate count. Returns the number of
-    replicates written; after Ctrl-C the finished chunks stay on disk.
+    Memory holds one chunk at a time, whatever the replicate count. Returns (replicates written,
+    interrupted): after Ctrl-C the chunks already written stay on disk.
     """
     (out / "replicates").mkdir(parents=True, exist_ok=True)
     done = 0
-    for number, (table, series) in enumerate(iterate_chunks(compiled, replicates, seed, workers, chunk_size,
-                                                              series_sample)):
-        _write_atomic(table, out / "replicates" / f"part-{number:05d}.parquet")
-        if series is not None:
-            (out / "series").mkdir(exist_ok=True)
-            _write_atomic(series, out / "series" / f"part-{number:05d}.parquet")
-        done += table["replicate"].nunique()
-        if on_chunk:
-            on_chunk(table["replicate"].nunique())
-    return done
+    try:
+        for number, (table, series) in enumerate(iterate_chunks(compiled, replicates, seed, workers, chunk_size,
+                                                                  series_sample)):
+            if series is not None:  # series first: a replicates part marks its chunk complete
+                (out / "series").mkdir(exist_ok=True)
+                _write_atomic(series, out / "series" / f"part-{number:05d}.parquet")
+            _write_atomic(table, out / "replicates" / f"part-{number:05d}.parquet")
+            count = table["replicate"].nunique()
+            done += count
+            if on_chunk:
+                on_chunk(count)
+    except KeyboardInterrupt:
+        return done, True
+    return done, False
 
 
 def _write_atomic(table: pd.DataFrame, path: Path) -> None:
