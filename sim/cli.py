@@ -78,7 +78,9 @@ def run(
         result.series.to_parquet(folder / "series.parquet")
         if result.agents is not None:
             result.agents.to_parquet(folder / "agents.parquet")
+        result.edges.to_parquet(folder / "edges.parquet")
         write_json(folder / "summary.json", result.summary)
+        write_json(folder / "scenario.json", loaded.model_dump(mode="json", by_alias=True))
         write_json(folder / "manifest.json", manifest(loaded, seed, kind="run", driver=driver,
                                                       scenario_file=str(scenario)))
     typer.echo(format_summary(result.summary))
@@ -118,6 +120,8 @@ def mc(
             fail(f"{out}: an empty or new output folder; this one has results (use --overwrite to replace them)")
         shutil.rmtree(out)
     compiled = compile_from(loaded)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "scenario.json", loaded.model_dump(mode="json", by_alias=True))
     started = time.perf_counter()
     columns = (TextColumn("replicates"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:.0f}/s"), TimeRemainingColumn())

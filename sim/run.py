@@ -11,7 +11,7 @@ from .kernel import run_kernel
 from .model import ThreatNetworkModel, compile_from
 from .scenario import Scenario
 from .state import CompiledScenario
-from .summary import run_summary
+from .summary import edge_totals, run_summary
 
 DRIVERS = ("mesa", "kernel")
 
@@ -21,6 +21,7 @@ class RunResult:
     series: pd.DataFrame  # one row per week
     agents: pd.DataFrame | None  # one row per agent and week (Mesa driver only)
     summary: dict
+    edges: pd.DataFrame  # one row per leg: kg moved and seized over the run
     compiled: CompiledScenario
     seed: int
 
@@ -44,6 +45,7 @@ def run_replicate(scenario: str | Path | Scenario | CompiledScenario, seed: int 
         raise ValueError(f"driver must be one of {DRIVERS}, not {driver!r}")
     series.index = series.index.astype(int)
     return RunResult(series=series, agents=agents, summary=run_summary(compiled, state, seed),
+                     edges=pd.DataFrame(edge_totals(compiled, state)),
                      compiled=compiled, seed=seed)
 
 

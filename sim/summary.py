@@ -49,6 +49,13 @@ def flow_totals(state: State) -> dict:
     }
 
 
+def edge_totals(compiled: CompiledScenario, state: State) -> list[dict]:
+    """Per leg of the network: kg moved along it and kg seized on it over the whole run (for maps)."""
+    return [{"edge": edge_id, "from": edge.from_, "to": edge.to, "mode": edge.mode,
+             "moved_kg": float(state.edge_moved_kg[index]), "seized_kg": float(state.edge_seized_kg[index])}
+            for index, (edge_id, edge) in enumerate(zip(compiled.layout.edge_ids, compiled.scenario.network.edges))]
+
+
 def run_summary(compiled: CompiledScenario, state: State, seed: int) -> dict:
     """The short summary printed by `threatnet run` and stored in summary.json."""
     flows, years = flow_totals(state), compiled.params.horizon_weeks / 52.0
