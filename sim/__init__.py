@@ -3,6 +3,8 @@
     import sim
     scenario = sim.load_scenario("scenarios/west_africa_2009.yaml")
     series = sim.run_model(scenario, seed=1)        # one replicate, per-week DataFrame
+    result = sim.run_experiment("experiments/criminal_funding.yaml", replicates=500)
+    result.answer                                   # the answer sentence, with effect sizes and CIs
 """
 
 __version__ = "0.1.0"
@@ -28,6 +30,7 @@ _os.environ.setdefault("NUMBA_CACHE_DIR", _numba_cache_dir())
 from .scenario import InputError, Scenario, load_scenario  # noqa: E402
 from .run import RunResult, run_model, run_replicate  # noqa: E402
 from .montecarlo import run_monte_carlo  # noqa: E402
+from .experiment import ExperimentResult, run_experiment  # noqa: E402
 
-__all__ = ["InputError", "RunResult", "Scenario", "__version__", "load_scenario", "run_model", "run_monte_carlo",
-           "run_replicate"]
+__all__ = ["ExperimentResult", "InputError", "RunResult", "Scenario", "__version__", "load_scenario", "run_experiment",
+           "run_model", "run_monte_carlo", "run_replicate"]

@@ -6,6 +6,7 @@ exit status 2 and no traceback; nothing is written before input is checked.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -36,6 +37,25 @@ def reports_input_errors(command):
         except InputError as error:
             fail(error.message)
     return wrapper
+
+
+@contextlib.contextmanager
+def replicate_progress(total: int):
+    """A progress bar over replicates with rate and ETA (on a terminal); yields advance(count)."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    started = time.perf_counter()
+    columns = (TextColumn("replicates"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]:.0f}/s"), TimeRemainingColumn())
+    with Progress(*columns, transient=False, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task("replicates", total=total, rate=0.0)
+
+        def advance(count: int) -> None:
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            progress.update(task, advance=count, rate=progress.tasks[0].completed / elapsed)
+        yield advance
 
 
 @app.command()
@@ -104,8 +124,6 @@ def mc(
     import time
 
     import pandas as pd
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from .model import compile_from
     from .montecarlo import default_workers, write_monte_carlo
     from .outputs import manifest, write_json
@@ -123,13 +141,7 @@ def mc(
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "scenario.json", loaded.model_dump(mode="json", by_alias=True))
     started = time.perf_counter()
-    columns = (TextColumn("replicates"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]:.0f}/s"), TimeRemainingColumn())
-    with Progress(*columns, transient=False, disable=not sys.stderr.isatty()) as progress:
-        task = progress.add_task("mc", total=replicates, rate=0.0)
-
-        def advance(count: int) -> None:
-            progress.update(task, advance=count, rate=progress.tasks[0].completed / max(time.perf_counter() - started, 1e-9))
+    with replicate_progress(replicates) as advance:
         done, interrupted = write_monte_carlo(compiled, replicates, seed, workers, out, chunk_size, series_sample,
                                               advance)
     wall = time.perf_counter() - started
@@ -155,6 +167,41 @@ def mc(
 
 @app.command()
 @reports_input_errors
+def experiment(
+    experiment_file: Annotated[Path, typer.Argument(help="experiment YAML file", show_default=False)],
+    replicates: Annotated[int | None, typer.Option(help="replicates per arm (default: the file's)", min=2, max=10_000_000)] = None,
+    seed: Annotated[int | None, typer.Option(help="base seed (default: the file's)", min=0)] = None,
+    workers: Annotated[int | None, typer.Option(help="threads (default: NUMBA_NUM_THREADS or all cores)", min=1, max=1024)] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder (default: results/<experiment>/<run id>)")] = None,
+) -> None:
+    """Run the arms of an experiment with the kernel and compare conflict duration as survival data.
+
+    Arms share seeds (common random numbers). Interrupted runs resume: the same command starts after
+    the chunks already written.
+    """
+    import time
+
+    from .experiment import default_folder, load_experiment, run_experiment
+
+    loaded = load_experiment(experiment_file)
+    replicates = replicates or loaded.spec.replicates
+    seed = loaded.spec.seed if seed is None else seed
+    out = out or default_folder(loaded, replicates, seed)
+    started = time.perf_counter()
+    with replicate_progress(replicates * len(loaded.spec.arms)) as advance:
+        try:
+            result = run_experiment(experiment_file, replicates, seed, workers, out, advance)
+        except KeyboardInterrupt:
+            typer.echo(f"interrupted: finished chunks are kept in {out}/; run the same command to resume", err=True)
+            raise typer.Exit(130) from None
+    typer.echo(f"{loaded.spec.name}: {len(loaded.spec.arms)} arms x {replicates} replicates "
+               f"in {time.perf_counter() - started:.1f} s")
+    typer.echo(result.answer)
+    typer.echo(f"wrote {out}/ (summary.md, summary.json, replicates.parquet)")
+
+
+@app.command()
+@reports_input_errors
 def bench(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML")] = Path("scenarios/west_africa_2009.yaml"),
     replicates: Annotated[int, typer.Option(help="kernel replicates per measurement", min=10)] = 2000,
@@ -171,6 +218,10 @@ def bench(
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+from .sweep.commands import register as register_sweep_commands  # noqa: E402
+register_sweep_commands(app)
 
 
 def main() -> None:

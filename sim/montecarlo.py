@@ -21,6 +21,7 @@ import pandas as pd
 from . import rng
 from .kernel import run_weeks
 from .model import compile_from
+from .outputs import atomic_write
 from .scenario import Scenario
 from .state import CompiledScenario, State
 from .summary import conflict_outcomes, flow_totals
@@ -130,19 +131,32 @@ def run_monte_carlo(scenario: str | Path | Scenario | CompiledScenario, replicat
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 
 
+def finished_chunks(folder: Path) -> int:
+    """How many chunks a previous run wrote whole: part-00000 ... part-(n-1), no gaps."""
+    count = 0
+    while (folder / f"part-{count:05d}.parquet").is_file():
+        count += 1
+    return count
+
+
 def write_monte_carlo(compiled: CompiledScenario, replicates: int, seed: int, workers: int, out: Path,
                       chunk_size: int = DEFAULT_CHUNK, series_sample: int = 0,
-                      on_chunk: Callable[[int], None] | None = None) -> tuple[int, bool]:
+                      on_chunk: Callable[[int], None] | None = None, resume: bool = False) -> tuple[int, bool]:
     """Stream replicates to `out/replicates/part-NNNNN.parquet`, each chunk written atomically.
 
     Memory holds one chunk at a time, whatever the replicate count. Returns (replicates written,
-    interrupted): after Ctrl-C the chunks already written stay on disk.
+    interrupted): after Ctrl-C the chunks already written stay on disk, and with `resume` a later
+    call with the same arguments starts after them.
     """
     (out / "replicates").mkdir(parents=True, exist_ok=True)
-    done = 0
+    skipped = finished_chunks(out / "replicates") if resume else 0
+    first = min(skipped * chunk_size, replicates)
+    done = first
+    if on_chunk and first:
+        on_chunk(first)
     try:
-        for number, (table, series) in enumerate(iterate_chunks(compiled, replicates, seed, workers, chunk_size,
-                                                                  series_sample)):
+        chunks = iterate_chunks(compiled, replicates, seed, workers, chunk_size, series_sample, first=first)
+        for number, (table, series) in enumerate(chunks, start=skipped):
             if series is not None:  # series first: a replicates part marks its chunk complete
                 (out / "series").mkdir(exist_ok=True)
                 _write_atomic(series, out / "series" / f"part-{number:05d}.parquet")
@@ -156,7 +170,7 @@ def write_monte_carlo(compiled: CompiledScenario, replicates: int, seed: int, wo
     return done, False
 
 
+
 def _write_atomic(table: pd.DataFrame, path: Path) -> None:
-    partial = path.with_suffix(".parquet.partial")
-    table.to_parquet(partial, index=False)
-    partial.replace(path)
+    with atomic_write(path) as partial:
+        table.to_parquet(partial, index=False)

@@ -43,6 +43,17 @@ def write_json(path: Path, data: dict) -> None:
 
 
 @contextlib.contextmanager
+def atomic_write(target: Path) -> Iterator[Path]:
+    """Yield `target.partial` to write; on success it is renamed over `target` in one step."""
+    partial = target.with_name(f".{target.name}.partial")  # hidden: readers of the folder skip it
+    try:
+        yield partial
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
 def atomic_folder(target: Path) -> Iterator[Path]:
     """Yield a temporary folder beside `target`; on success it replaces `target` whole.
 

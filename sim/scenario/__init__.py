@@ -1,9 +1,10 @@
 """Scenario format: schema, loading, validation. Imports nothing else from `sim`."""
 
 from .errors import InputError
-from .loader import json_schema, load_scenario, parse_key_path, scenario_hash, set_key_path
+from .loader import (json_schema, load_scenario, parse_key_path, read_yaml_mapping, scenario_hash, set_key_path,
+                     validate_document)
 from .references import trafficking_graph
 from .schema import Scenario
 
 __all__ = ["InputError", "Scenario", "json_schema", "load_scenario", "parse_key_path",
-           "scenario_hash", "set_key_path", "trafficking_graph"]
+           "read_yaml_mapping", "scenario_hash", "set_key_path", "trafficking_graph", "validate_document"]

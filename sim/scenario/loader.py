@@ -12,10 +12,10 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, key_path
 from .references import check_references
@@ -23,6 +23,8 @@ from .schema import Scenario
 
 MAX_FILE_BYTES = 5_000_000
 MAX_EXTENDS_DEPTH = 16
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -68,12 +70,12 @@ def _check_keys(data: Any, file: str) -> None:
             stack.extend(((*location, index), item) for index, item in enumerate(value))
 
 
-def read_yaml_mapping(path: Path) -> dict:
+def read_yaml_mapping(path: Path, what: str = "scenario") -> dict:
     """Read one YAML file that must hold a mapping, with safe loading only."""
     if path.is_dir():
-        raise InputError(str(path), "", "a scenario file; this is a folder")
+        raise InputError(str(path), "", f"a {what} file; this is a folder")
     if not path.is_file():
-        raise InputError(str(path), "", "an existing scenario file; there is no such file")
+        raise InputError(str(path), "", f"an existing {what} file; there is no such file")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise InputError(str(path), "", f"a file under {MAX_FILE_BYTES // 1_000_000} MB")
@@ -100,7 +102,7 @@ def read_yaml_mapping(path: Path) -> dict:
     except RecursionError:
         raise InputError(str(path), "", "valid YAML nested at most a few hundred levels deep") from None
     if data is None:
-        raise InputError(str(path), "", "a scenario; the file is empty or holds only comments")
+        raise InputError(str(path), "", f"a {what}; the file is empty or holds only comments")
     if not isinstance(data, dict):
         raise InputError(str(path), "", f"a mapping of keys at the top level, got {type(data).__name__}")
     _check_keys(data, str(path))
@@ -218,13 +220,18 @@ def _expected(error: dict) -> str:
     return expected
 
 
-def validate_scenario(data: dict, file: str) -> Scenario:
-    """Validate raw data as a Scenario, reporting the first problem with its key path."""
+def validate_document(model: type[ModelT], data: dict, file: str) -> ModelT:
+    """Validate raw data as `model` (a scenario, experiment or sweep), reporting the first problem by key path."""
     try:
-        scenario = Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         raise InputError(file, key_path(first["loc"]), _expected(first)) from None
+
+
+def validate_scenario(data: dict, file: str) -> Scenario:
+    """Validate raw data as a Scenario, then its cross-references."""
+    scenario = validate_document(Scenario, data, file)
     check_references(scenario, file)
     return scenario
 
