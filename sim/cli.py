@@ -220,6 +220,8 @@ def bench(
         out.write_text(json.dumps(result, indent=2) + "\n")
 
 
+from .views.commands import register as register_view_commands  # noqa: E402
+register_view_commands(app)
 from .sweep.commands import register as register_sweep_commands  # noqa: E402
 register_sweep_commands(app)
 
@@ -240,8 +242,11 @@ def main() -> None:
         sys.exit(2)
     except typer.Exit as exit_:
         sys.exit(exit_.exit_code)
-    except click.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
+        sys.stderr.close()
+        sys.exit(0)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -1,0 +1,423 @@
+"""Running a sweep on Dask: one task per point, each point's table written once, resumable.
+
+Where it runs. Without a scheduler address the sweep starts a `LocalCluster` on this machine
+(worker processes with one thread each, at most one per core); with `scheduler="tcp://HOST:PORT"`
+it runs on an existing Dask cluster (dask-jobqueue on SLURM/PBS, Kubernetes, or `dask scheduler` +
+`dask worker` by hand). Dask schedules, retries and moves tasks; nothing here is a scheduler.
+
+A task is one point: it applies the point's key-path overrides to the base scenario, compiles it
+and runs the point's replicates with the Monte Carlo kernel on ONE thread (`iterate_chunks(...,
+workers=1)`), so the threads busy on a machine are exactly the Dask worker threads there. Numba
+compiles each function once per machine (`cache=True`, under NUMBA_CACHE_DIR) and loads it once
+per worker process.
+
+Seeds: common random numbers. Replicate i of every point runs with `replicate_seed(seed, i)`: the
+kernel draws by (seed, week, entity, purpose), so two points differ only by their parameters, not
+by their luck. That is what sensitivity analysis needs: Sobol and Morris estimators take
+differences between points, and shared draws remove the replicate noise from those differences.
+A point's table therefore depends on the sweep file and seed alone: not on the number of workers,
+on which worker ran it, or on the order in which tasks finish.
+
+Exactly once. Workers return tables to this client, which is the only writer: each point's table
+goes to `replicates/point=NNNNN.parquet` through a hidden partial file, fsync and rename, so a file
+that exists is whole. Running the same command again after a crash (client, worker or machine)
+skips the points whose files exist and submits the rest; a task run twice (a retry, or a lost
+worker's task run elsewhere) writes the same bytes to the same name. Returning tables to the
+client also means workers need no shared file system (Kubernetes pods rarely have one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from .. import __version__
+from ..model import compile_from
+from ..montecarlo import DEFAULT_CHUNK, default_workers, iterate_chunks
+from ..outputs import atomic_write, manifest, write_json
+from ..scenario import InputError, Scenario, scenario_hash
+from ..survival import kaplan_meier_median
+from .design import design_points, point_overrides
+from .spec import OUTCOMES, Sweep
+
+POINT_FILE = re.compile(r"point=(\d+)\.parquet")
+TASK_RETRIES = 2  # for exceptions in a task; a task whose worker died is rescheduled by Dask anyway
+CONNECT_TIMEOUT_S = 15
+# Threads for everything a LocalCluster worker process might start: the kernel runs on one thread per
+# task and starts no numba threads (no parallel=True), and these keep numba's pool and BLAS at one
+# thread too. Dask's nanny does not set them; they must be in the process's environment before numba
+# is imported, so on other clusters they belong in the worker's environment (docs/SWEEPS.md).
+WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+              "MKL_NUM_THREADS": "1"}
+MODEL_SOURCES = ("rng.py", "rules.py", "state.py", "actions.py", "kernel.py", "model.py", "montecarlo.py",
+                 "summary.py", "scenario/schema.py", "scenario/loader.py", "scenario/references.py")
+
+
+class SweepTaskError(RuntimeError):
+    """A point failed on a worker after Dask's retries (not bad input: a bug or a broken worker)."""
+
+
+@dataclass
+class SweepResult:
+    folder: Path
+    points: int
+    completed: int
+    ran: int  # points run by this call (the others were finished before)
+    wall_seconds: float
+    workers: int
+    threads: int
+    summary: pd.DataFrame | None  # point_summary, once every point is done
+
+
+# --- the task -------------------------------------------------------------------------------------
+
+@functools.cache
+def model_fingerprint() -> str:
+    """Hash of the sources that decide a replicate's numbers, so that a worker running other code
+    than the client refuses to add its points to the table (and a resume with changed code is refused)."""
+    here = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(__version__.encode())
+    for name in MODEL_SOURCES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def base_scenario(scenario: Scenario) -> Scenario:
+    """The base scenario as a Dask task of its own: sent to each worker once, recomputable if lost."""
+    return scenario
+
+
+def run_point(base: Scenario, overrides: dict, point: int, replicates: int, seed: int,
+              fingerprint: str) -> tuple[pd.DataFrame, dict]:
+    """All replicates of one point on one thread: one row per (replicate, conflict), `point` first, and
+    the point's outcomes (summarised here, on the worker, so the client only writes files)."""
+    if model_fingerprint() != fingerprint:
+        raise SweepTaskError(f"this worker runs other model code (fingerprint {model_fingerprint()}, the client's "
+                             f"is {fingerprint}): install the same threatnet on every worker")
+    compiled = compile_from(base, overrides)
+    tables = [table for table, _ in iterate_chunks(compiled, replicates, seed, workers=1, chunk_size=DEFAULT_CHUNK)]
+    table = pd.concat(tables, ignore_index=True)
+    table.insert(0, "point", np.int64(point))
+    return table, summarise_point(table)
+
+
+# --- outcomes of a point --------------------------------------------------------------------------
+
+FLOW_OUTCOMES = OUTCOMES[OUTCOMES.index("seizure_rate"):]  # per-replicate flows, means per point
+SUMMARY_COLUMNS = ["replicate", "conflict", "duration_weeks", "ended", "end_type", *FLOW_OUTCOMES]
+
+
+def summarise_point(table: pd.DataFrame) -> dict:
+    """A point's outcomes over its replicates (and conflicts, for durations).
+
+    Durations pool every conflict's rows: the Kaplan-Meier median (NaN if the curve never falls to
+    0.5 within the horizon), the restricted mean (censored rows count at the horizon), and the shares
+    ended, by victory and by settlement. Flows are means per replicate (each replicate has the same
+    number of rows, so the mean over rows is the mean over replicates).
+    """
+    conflicts = table[table["conflict"].notna()]
+    record = {"replicates": int(table["replicate"].nunique())}
+    if len(conflicts):
+        record["median_duration_weeks"] = kaplan_meier_median(conflicts["duration_weeks"],
+                                                              conflicts["ended"])["median_weeks"]
+        record["mean_duration_weeks"] = float(conflicts["duration_weeks"].mean())
+        record["share_ended"] = float(conflicts["ended"].mean())
+        record["share_victory"] = float((conflicts["end_type"] == "victory").mean())
+        record["share_settlement"] = float((conflicts["end_type"] == "settlement").mean())
+    for name in FLOW_OUTCOMES:
+        record[name] = float(table[name].mean())
+    return {key: (np.nan if value is None else value) for key, value in record.items()}
+
+
+# --- the results folder ---------------------------------------------------------------------------
+
+def point_path(folder: Path, point: int, total: int) -> Path:
+    width = max(5, len(str(max(total - 1, 0))))
+    return folder / "replicates" / f"point={point:0{width}d}.parquet"
+
+
+def finished_points(folder: Path) -> set[int]:
+    """Points whose table is on disk and whole; a file that cannot be read (a torn write after a
+    power cut, on a file system that reorders) is removed so that its point runs again."""
+    done: set[int] = set()
+    replicates = folder / "replicates"
+    if not replicates.is_dir():
+        return done
+    for path in replicates.iterdir():
+        match = POINT_FILE.fullmatch(path.name)
+        if path.name.endswith(".partial"):
+            path.unlink(missing_ok=True)  # left by a killed client
+        elif match:
+            try:
+                whole = pq.read_metadata(path).num_rows > 0
+            except Exception:  # noqa: BLE001 - pyarrow raises several types for a torn file
+                whole = False
+            if whole:
+                done.add(int(match[1]))
+            else:
+                path.unlink(missing_ok=True)
+    return done
+
+
+def write_durably(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a hidden partial file, fsync it, rename it over `path`, fsync the folder."""
+    with atomic_write(path) as partial:
+        write(partial)
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def write_json_durably(path: Path, data: dict) -> None:
+    write_durably(path, lambda partial: write_json(partial, data))
+
+
+def check_folder(sweep: Sweep, folder: Path) -> None:
+    """Refuse a folder that holds anything but this sweep's results (before anything is written)."""
+    marker = folder / "sweep.json"
+    if marker.is_file():
+        same_spec = json.loads(marker.read_text()) == sweep.spec_record()
+        stored = json.loads((folder / "scenario.json").read_text()) if (folder / "scenario.json").is_file() else None
+        same_base = stored is not None and _canonical_hash(stored) == scenario_hash(sweep.base)
+        if not (same_spec and same_base):
+            raise InputError(str(folder), "--out", "a folder of this same sweep (to resume it) or a new one; it "
+                                                   "holds another sweep's results")
+        previous = _read_manifest(folder).get("model_fingerprint")
+        if previous and previous != model_fingerprint():
+            raise InputError(str(folder), "--out", "a folder whose points ran with this model code; the model "
+                                                   "has changed since (use a new --out, or delete the folder)")
+    elif folder.exists() and not _unfinished_claim(folder):
+        raise InputError(str(folder), "--out", "an empty or new folder, or one of this sweep; this one holds "
+                                               "other files")
+
+
+def _unfinished_claim(folder: Path) -> bool:
+    """True for an empty folder, or one where a killed run had begun `claim_folder` but not written
+    sweep.json: only its own files (or hidden partial files), and no point yet."""
+    names = {path.name for path in folder.iterdir() if not path.name.startswith(".")}
+    replicates = folder / "replicates"
+    return names <= CLAIM_FILES and not (replicates.is_dir() and any(replicates.iterdir()))
+
+
+def _canonical_hash(data: dict) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _read_manifest(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+CLAIM_FILES = {"replicates", "scenario.json", "points.parquet"}  # written by claim_folder before sweep.json
+
+
+def claim_folder(sweep: Sweep, points: pd.DataFrame, folder: Path) -> None:
+    """Write the files that describe the sweep, once: sweep.json last, as the mark of a claimed folder."""
+    if (folder / "sweep.json").is_file():
+        return
+    (folder / "replicates").mkdir(parents=True, exist_ok=True)
+    write_json_durably(folder / "scenario.json", sweep.base.model_dump(mode="json", by_alias=True))
+    write_durably(folder / "points.parquet", lambda partial: points.to_parquet(partial, index=False))
+    write_json_durably(folder / "sweep.json", sweep.spec_record())
+
+
+def write_manifest(sweep: Sweep, folder: Path, points: int, completed: int, status: str, wall_seconds: float,
+                   scheduler: str, workers: int, threads: int) -> None:
+    import SALib
+    import dask
+    import distributed
+    import scipy
+    from importlib.metadata import version
+
+    record = manifest(
+        sweep.base, sweep.spec.seed, kind="sweep", sweep=sweep.spec.name, sweep_file=str(sweep.file),
+        sweep_hash=sweep.fingerprint(), run_id=sweep.run_id, base_scenario_file=str(sweep.scenario_file),
+        fixed=sweep.spec.fixed, design=sweep.spec.design.model_dump(mode="json", exclude_none=True),
+        parameters=[p.record() for p in sweep.parameters], points=points,
+        replicates_per_point=sweep.spec.replicates, outcomes=sweep.spec.outcomes,
+        seeding="common random numbers: replicate i of every point uses replicate_seed(seed, i)",
+        layout={"replicates": "replicates/point=NNNNN.parquet, one row per (point, replicate, conflict)",
+                "points": "points.parquet", "summary": "point_summary.parquet"},
+        scheduler=scheduler, workers=workers, worker_threads=threads, status=status,
+        completed_points=completed, wall_seconds=round(wall_seconds, 3), model_fingerprint=model_fingerprint(),
+        sweep_packages={"dask": dask.__version__, "distributed": distributed.__version__,
+                        "SALib": getattr(SALib, "__version__", None) or version("SALib"),
+                        "scipy": scipy.__version__})
+    write_json_durably(folder / "manifest.json", record)
+
+
+def write_point_summary(folder: Path, points: pd.DataFrame, known: dict[int, dict] | None = None) -> pd.DataFrame:
+    """point_summary.parquet: the outcomes tasks returned (`known`), and for points finished by an
+    earlier run, outcomes from their files, read one at a time (memory holds one point's table)."""
+    total, known = len(points), known or {}
+
+    def outcomes(point: int) -> dict:
+        if point in known:
+            return known[point]
+        return summarise_point(pd.read_parquet(point_path(folder, point, total), columns=SUMMARY_COLUMNS))
+    records = [{"point": int(point), **outcomes(int(point))} for point in points["point"]]
+    summary = points.merge(pd.DataFrame(records), on="point", how="left")
+    write_durably(folder / "point_summary.parquet", lambda partial: summary.to_parquet(partial, index=False))
+    return summary
+
+
+def read_replicates(folder: Path) -> pd.DataFrame:
+    """Every point's rows as one table, in (point, replicate) order whatever order tasks finished in."""
+    table = pd.read_parquet(Path(folder) / "replicates")
+    return table.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
+
+
+# --- the cluster ----------------------------------------------------------------------------------
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
+    """A Client on `scheduler`, or on a LocalCluster of `workers` one-thread processes (default: one per core).
+
+    With a scheduler, `workers` is how many workers to wait for before submitting.
+    """
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler is None:
+        cores = usable_cores()
+        count = workers or default_workers()
+        if count > cores:
+            raise InputError("--workers", "", f"at most {cores}, the cores of this machine (each worker runs one "
+                                              f"thread, and more would only share cores); got {count}")
+        # dashboard on a free port: two sweeps on one machine must not fight over :8787
+        with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",
+                          env=WORKER_ENV, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        raise InputError("--scheduler", "", f"the address of a running Dask scheduler (tcp://HOST:PORT); "
+                                            f"{scheduler} gave: {str(error).splitlines()[0][:200]}") from None
+    with client:
+        if workers:
+            client.wait_for_workers(workers)
+        yield client
+
+
+def cluster_size(client) -> tuple[int, int]:
+    """(workers, total threads) of the cluster now."""
+    workers = client.scheduler_info(n_workers=-1)["workers"]
+    return len(workers), sum(int(info["nthreads"]) for info in workers.values())
+
+
+def oversubscribed_hosts(client) -> list[str]:
+    """Hosts where Dask worker threads outnumber the cores that the worker processes may use."""
+    workers = client.scheduler_info(n_workers=-1)["workers"]
+    cores = client.run(usable_cores)
+    threads, host_cores = defaultdict(int), {}
+    for address, info in workers.items():
+        threads[info["host"]] += int(info["nthreads"])
+        host_cores[info["host"]] = cores.get(address, 0)
+    return [f"{host}: {threads[host]} threads on {host_cores[host]} cores" for host in sorted(threads)
+            if host_cores[host] and threads[host] > host_cores[host]]
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+def run_sweep(sweep: Sweep, folder: str | Path | None = None, scheduler: str | None = None,
+              workers: int | None = None, progress: Callable[[int, int], None] | None = None,
+              warn: Callable[[str], None] | None = None) -> SweepResult:
+    """Run (or resume) a sweep into `folder` (default results/<sweep>/<run id>).
+
+    `progress(done, total)` is called once before the first task and after each point. Raises
+    KeyboardInterrupt after recording progress in the manifest if interrupted; finished points stay.
+    """
+    folder = Path(folder) if folder is not None else sweep.default_folder()
+    points = design_points(sweep.spec, sweep.parameters)
+    total = len(points)
+    check_folder(sweep, folder)
+    done = finished_points(folder)
+    todo = [int(point) for point in points["point"] if int(point) not in done]
+    started = time.perf_counter()
+    scheduler_name, size, known = scheduler or "LocalCluster", (0, 0), {}
+    if todo:
+        with dask_client(scheduler, workers) as client:
+            claim_folder(sweep, points, folder)  # after the connection: bad input writes nothing
+            size = cluster_size(client)
+            for problem in (oversubscribed_hosts(client) if scheduler else []):
+                (warn or print)(f"warning: more Dask threads than cores on {problem}; use --nthreads 1 and at "
+                                "most one worker per core")
+            record = functools.partial(write_manifest, sweep, folder, total, scheduler=scheduler_name,
+                                       workers=size[0], threads=size[1])
+            record(completed=len(done), status="running", wall_seconds=0.0)
+            if progress:
+                progress(len(done), total)
+            try:
+                _compute(client, sweep, points, todo, folder, done, known, progress)
+            except BaseException as error:
+                record(completed=len(done), status="interrupted" if isinstance(error, KeyboardInterrupt) else "failed",
+                       wall_seconds=time.perf_counter() - started)
+                raise
+    claim_folder(sweep, points, folder)
+    summary = write_point_summary(folder, points, known)
+    wall = time.perf_counter() - started
+    if not todo:  # nothing ran now: keep what the manifest says about the cluster that ran the points
+        previous = _read_manifest(folder)
+        scheduler_name = previous.get("scheduler", scheduler_name)
+        size = (previous.get("workers", 0), previous.get("worker_threads", 0))
+        wall = previous.get("wall_seconds", wall)
+    write_manifest(sweep, folder, total, completed=total, status="complete", wall_seconds=wall,
+                   scheduler=scheduler_name, workers=size[0], threads=size[1])
+    return SweepResult(folder=folder, points=total, completed=total, ran=len(todo), wall_seconds=wall,
+                       workers=size[0], threads=size[1], summary=summary)
+
+
+def _compute(client, sweep: Sweep, points: pd.DataFrame, todo: list[int], folder: Path, done: set[int],
+             known: dict[int, dict], progress: Callable[[int, int], None] | None) -> None:
+    """Submit the points not yet done; write each table as it arrives, in whatever order."""
+    from distributed import as_completed
+
+    total, spec = len(points), sweep.spec
+    rows = points.to_dict("records")  # per column types kept (a Series row would turn ints into floats)
+    base = client.submit(base_scenario, sweep.base, key=f"threatnet-base-{sweep.fingerprint()[:16]}")
+    futures = {client.submit(run_point, base, point_overrides(rows[point], sweep.parameters), point,
+                             spec.replicates, spec.seed, model_fingerprint(), retries=TASK_RETRIES,
+                             key=f"threatnet-point-{sweep.run_id}-{model_fingerprint()}-{point}"): point
+               for point in todo}
+    try:
+        for future in as_completed(futures):
+            point = futures[future]
+            try:
+                table, known[point] = future.result()
+            except SweepTaskError:
+                raise
+            except Exception as error:  # noqa: BLE001 - whatever the worker raised, after retries
+                raise SweepTaskError(f"point {point} failed: {type(error).__name__}: {error}") from error
+            write_durably(point_path(folder, point, total), lambda partial: table.to_parquet(partial, index=False))
+            future.release()
+            done.add(point)
+            if progress:
+                progress(len(done), total)
+    finally:
+        client.cancel(list(futures) + [base])

@@ -1,0 +1,219 @@
+"""Conflict duration as survival data: Kaplan-Meier curves, duration histograms, end-type shares.
+
+Every view works from counts of replicates per (group, duration, ended, end type), never from the
+replicate rows: a curve over a million replicates has at most one point per distinct week, and the
+Kaplan-Meier fit takes the counts as weights, which gives the same estimate as the rows. Groups are
+the arms of an experiment (pooled over its analysed conflicts, as its summary is) or the conflicts
+of a Monte Carlo run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from lifelines import KaplanMeierFitter
+from lifelines.utils import median_survival_times
+
+from .load import Result, duration_counts, open_result
+from .style import END_TYPE_COLOURS, END_TYPE_LABELS, colour, finish, translucent
+
+NICE_BIN_WEEKS = (1, 2, 4, 8, 13, 26, 52, 104, 208, 520)
+
+
+@dataclass
+class SurvivalData:
+    """Replicate counts per group with what the legends need: labels, order, hazard ratios."""
+
+    counts: pd.DataFrame  # group, duration_weeks, ended, end_type, count
+    groups: list[str]
+    labels: dict[str, str] = field(default_factory=dict)
+    hazard_ratios: dict[str, dict] = field(default_factory=dict)  # group -> hazard_ratio, _ci_low, _ci_high
+    baseline: str | None = None
+    horizon_weeks: int | None = None
+    by: str = "group"
+
+    def label(self, group: str) -> str:
+        return self.labels.get(group, str(group).replace("_", " "))
+
+    def rows(self, group: str) -> pd.DataFrame:
+        return self.counts[self.counts[self.by] == group]
+
+
+def survival_data(source, by: str | None = None) -> SurvivalData:
+    """Counts and legend facts from an experiment or mc folder, or from a replicate DataFrame.
+
+    A DataFrame is grouped by `by`, else by `arm` if it has one, else by `conflict`.
+    """
+    if isinstance(source, SurvivalData):
+        return source
+    if isinstance(source, pd.DataFrame):
+        by = by or ("arm" if "arm" in source else "conflict")
+        counts = duration_counts(source, by)
+        return SurvivalData(counts, list(dict.fromkeys(counts[by])), by=by)
+    result = open_result(source)
+    if result.kind == "experiment":
+        return _experiment_data(result)
+    by = by or "conflict"
+    counts = duration_counts(result, by)
+    names = {c["id"]: c["name"] for c in (result.scenario or {}).get("conflicts", [])}
+    order = [name for name in names if name in set(counts[by])] or list(dict.fromkeys(counts[by]))
+    return SurvivalData(counts, order, labels=names, horizon_weeks=_horizon(result), by=by)
+
+
+def _experiment_data(result: Result) -> SurvivalData:
+    """Arms in the summary's order, with its labels and Cox hazard ratios against the baseline."""
+    summary = result.summary
+    counts = duration_counts(result, "arm", conflicts=summary.get("conflicts"))
+    arms = summary.get("arms") or [{"arm": arm} for arm in dict.fromkeys(counts["arm"])]
+    return SurvivalData(counts, [arm["arm"] for arm in arms],
+                        labels={arm["arm"]: arm.get("label", arm["arm"]) for arm in arms},
+                        hazard_ratios={arm["arm"]: arm for arm in arms if arm.get("hazard_ratio") is not None},
+                        baseline=summary.get("baseline"), horizon_weeks=_horizon(result), by="arm")
+
+
+def _horizon(result: Result) -> int | None:
+    return (result.scenario or {}).get("horizon_weeks")
+
+
+def _finite(value) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def kaplan_meier(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Survival curve (week, survival, ci_low, ci_high) and median with 95% CI from counted rows."""
+    fitter = KaplanMeierFitter().fit(rows["duration_weeks"], rows["ended"].astype(bool), weights=rows["count"])
+    band = fitter.confidence_interval_
+    curve = pd.DataFrame({"week": fitter.survival_function_.index, "survival": fitter.survival_function_.iloc[:, 0],
+                          "ci_low": band.iloc[:, 0].to_numpy(), "ci_high": band.iloc[:, 1].to_numpy()})
+    interval = median_survival_times(band)
+    median = {"median_weeks": _finite(fitter.median_survival_time_),
+              "median_ci_low": _finite(interval.iloc[0, 0]), "median_ci_high": _finite(interval.iloc[0, 1])}
+    return curve, median
+
+
+def legend_name(data: SurvivalData, group: str, median: dict) -> str:
+    """`label: median 316 wk, HR 1.26 (1.21-1.30)`: the numbers a reader compares, in the legend."""
+    weeks = median["median_weeks"]
+    text = f"{data.label(group)}: median {'beyond horizon' if weeks is None else f'{weeks:.0f} wk'}"
+    if group == data.baseline:
+        return text + ", baseline"
+    ratio = data.hazard_ratios.get(group)
+    if ratio:
+        low, high = ratio.get("hazard_ratio_ci_low"), ratio.get("hazard_ratio_ci_high")
+        interval = f" ({low:.2f}-{high:.2f})" if low is not None and high is not None else ""
+        text += f", HR {ratio['hazard_ratio']:.2f}{interval}"
+    return text
+
+
+def survival_curves(source, by: str | None = None) -> go.Figure:
+    """Kaplan-Meier curves of conflict duration per group, 95% CI bands and median markers.
+
+    Hazard ratios (of ending, against the baseline arm) come from an experiment's summary, so the
+    legend states the same numbers as its answer sentence.
+    """
+    data = survival_data(source, by)
+    figure = go.Figure()
+    for index, group in enumerate(data.groups):
+        rows = data.rows(group)
+        if rows.empty:
+            continue
+        curve, median = kaplan_meier(rows)
+        _add_curve(figure, curve, median, legend_name(data, group, median), colour(index), str(group))
+    figure.add_hline(y=50, line=dict(color="#888", dash="dot", width=1))
+    return finish(figure, "How long conflicts last: Kaplan-Meier estimate with 95% CI", 520,
+                  xaxis=dict(title="weeks since the start of the run", range=[0, data.horizon_weeks or None],
+                             rangemode="tozero"),
+                  yaxis=dict(title="conflicts still going (%)", range=[0, 102], ticksuffix="%"),
+                  legend=dict(x=0.99, xanchor="right", y=0.99, yanchor="top", bordercolor="#ccc", borderwidth=1),
+                  hovermode="closest")
+
+
+def _add_curve(figure: go.Figure, curve: pd.DataFrame, median: dict, name: str, line_colour: str,
+               group: str) -> None:
+    """A step curve over its CI band (upper edge, then lower edge filled to it) and a median marker."""
+    weeks = curve["week"].to_numpy()
+    figure.add_trace(go.Scatter(x=weeks, y=100 * curve["ci_high"], mode="lines", line=dict(width=0, shape="hv"),
+                                legendgroup=group, showlegend=False, hoverinfo="skip"))
+    figure.add_trace(go.Scatter(x=weeks, y=100 * curve["ci_low"], mode="lines", line=dict(width=0, shape="hv"),
+                                fill="tonexty", fillcolor=translucent(line_colour, 0.18), legendgroup=group,
+                                showlegend=False, hoverinfo="skip"))
+    figure.add_trace(go.Scatter(x=weeks, y=100 * curve["survival"], mode="lines", name=name, legendgroup=group,
+                                line=dict(color=line_colour, width=2.2, shape="hv"),
+                                hovertemplate="week %{x}: %{y:.1f}% still going<extra>" + group + "</extra>"))
+    if median["median_weeks"] is not None:
+        low, high = median["median_ci_low"], median["median_ci_high"]
+        error = dict(type="data", symmetric=False, color=line_colour, thickness=1.5, width=6,
+                     array=[(high if high is not None else median["median_weeks"]) - median["median_weeks"]],
+                     arrayminus=[median["median_weeks"] - (low if low is not None else median["median_weeks"])])
+        interval = f"{low:.0f}-{high:.0f}" if low is not None and high is not None else "open"
+        figure.add_trace(go.Scatter(x=[median["median_weeks"]], y=[50], mode="markers", error_x=error,
+                                    marker=dict(color=line_colour, size=10, symbol="diamond",
+                                                line=dict(color="white", width=1)),
+                                    legendgroup=group, showlegend=False,
+                                    hovertemplate=f"median {median['median_weeks']:.0f} weeks (95% CI {interval})"
+                                                  f"<extra>{group}</extra>"))
+
+
+def bin_width(horizon_weeks: int) -> int:
+    """A calendar-friendly bin (4, 13, 26, 52 weeks ...) giving at most about 40 bins."""
+    return next((width for width in NICE_BIN_WEEKS if horizon_weeks / width <= 40), NICE_BIN_WEEKS[-1])
+
+
+def duration_histogram(source, by: str | None = None) -> go.Figure:
+    """Durations of the conflicts that ended, binned, as a share of all of a group's conflicts.
+
+    Binned counts, not raw durations, go into the figure. Censored conflicts (still going at the
+    horizon) have no duration to bin; their share is given in the legend.
+    """
+    data = survival_data(source, by)
+    horizon = data.horizon_weeks or int(data.counts["duration_weeks"].max() or 1)
+    width = bin_width(horizon)
+    edges = np.arange(0, horizon + width, width)
+    figure = go.Figure()
+    for index, group in enumerate(data.groups):
+        rows = data.rows(group)
+        total = rows["count"].sum()
+        if not total:
+            continue
+        ended = rows[rows["ended"].astype(bool)]
+        counts, _ = np.histogram(ended["duration_weeks"], bins=edges, weights=ended["count"])
+        censored = 100 * (total - ended["count"].sum()) / total
+        shares = 100 * counts / total
+        # Step outlines, not overlaid bars: four groups' bars would hide one another.
+        figure.add_trace(go.Scatter(x=edges, y=np.append(shares, shares[-1]), mode="lines",
+                                    line=dict(color=colour(index), width=2, shape="hv"),
+                                    name=f"{data.label(group)} ({censored:.0f}% still going at the horizon)",
+                                    customdata=np.stack([edges, np.append(edges[1:], edges[-1])], axis=1),
+                                    hovertemplate="weeks %{customdata[0]}-%{customdata[1]}: %{y:.1f}%<extra>"
+                                                  + str(group) + "</extra>"))
+    return finish(figure, f"When conflicts ended: share of conflicts per {width}-week bin", 460,
+                  xaxis=dict(title="conflict duration (weeks)", range=[0, horizon]),
+                  yaxis=dict(title="conflicts ending in the bin (%)", ticksuffix="%", rangemode="tozero"),
+                  legend=dict(x=0.99, xanchor="right", y=0.99, yanchor="top", bordercolor="#ccc", borderwidth=1))
+
+
+def end_type_shares(source, by: str | None = None) -> go.Figure:
+    """How conflicts ended (victory, settlement) or did not (censored), as shares per group."""
+    data = survival_data(source, by)
+    totals = data.counts.groupby([data.by, "end_type"], sort=False)["count"].sum()
+    end_types = [name for name in END_TYPE_COLOURS if name in set(data.counts["end_type"])]
+    end_types += [name for name in dict.fromkeys(data.counts["end_type"]) if name not in end_types]
+    groups = [group for group in data.groups if group in totals.index.get_level_values(0)]
+    labels = [data.label(group) for group in groups]
+    figure = go.Figure()
+    for index, end_type in enumerate(end_types):
+        shares = [100 * totals.get((group, end_type), 0) / totals[group].sum() for group in groups]
+        figure.add_trace(go.Bar(y=labels, x=shares, name=END_TYPE_LABELS.get(end_type, end_type), orientation="h",
+                                marker=dict(color=END_TYPE_COLOURS.get(end_type, colour(index))),
+                                text=[f"{share:.0f}%" if share >= 4 else "" for share in shares],
+                                textposition="inside", insidetextanchor="middle",
+                                hovertemplate="%{y}: %{x:.1f}% " + end_type + "<extra></extra>"))
+    return finish(figure, "How conflicts ended by the horizon", 160 + 48 * len(groups),
+                  barmode="stack", xaxis=dict(title="share of conflicts (%)", range=[0, 100], ticksuffix="%"),
+                  yaxis=dict(autorange="reversed", automargin=True, showgrid=False),
+                  legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", traceorder="normal"),
+                  margin=dict(t=100), uniformtext=dict(minsize=10, mode="hide"))
