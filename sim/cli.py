@@ -190,7 +190,7 @@ def experiment(
     started = time.perf_counter()
     with replicate_progress(replicates * len(loaded.spec.arms)) as advance:
         try:
-            result = run_experiment(experiment_file, replicates, seed, workers, out, advance)
+            result = run_experiment(loaded, replicates, seed, workers, out, advance)
         except KeyboardInterrupt:
             typer.echo(f"interrupted: finished chunks are kept in {out}/; run the same command to resume", err=True)
             raise typer.Exit(130) from None

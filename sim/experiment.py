@@ -27,7 +27,6 @@ from .montecarlo import DEFAULT_CHUNK, default_workers, iterate_chunks, write_mo
 from .outputs import atomic_write, manifest, write_json
 from .scenario import InputError, Scenario, load_scenario, read_yaml_mapping, scenario_hash, validate_document
 from .scenario.schema import Id
-from .state import CompiledScenario
 from .survival import analyse_experiment, format_experiment_markdown
 
 OUTCOMES = ("shipped_kg", "seized_kg", "delivered_kg", "seizure_rate", "seized_west_africa_kg",
@@ -142,8 +141,8 @@ def load_experiment(path: str | Path) -> Experiment:
     return Experiment(spec=spec, file=path, scenarios=scenarios)
 
 
-def winner_sides(compiled: CompiledScenario) -> dict[str, str]:
-    return {b.id: b.side for c in compiled.scenario.conflicts for b in c.belligerents}
+def winner_sides(scenario: Scenario) -> dict[str, str]:
+    return {b.id: b.side for c in scenario.conflicts for b in c.belligerents}
 
 
 def _label_rows(table: pd.DataFrame, arm: str, sides: dict[str, str]) -> pd.DataFrame:
@@ -158,7 +157,7 @@ def run_arms_in_memory(experiment: Experiment, replicates: int, seed: int, worke
     tables = []
     for arm in experiment.spec.arms:
         compiled = compile_from(experiment.scenarios[arm.name])
-        sides = winner_sides(compiled)
+        sides = winner_sides(compiled.scenario)
         for chunk, _ in iterate_chunks(compiled, replicates, seed, workers, DEFAULT_CHUNK):
             tables.append(_label_rows(chunk, arm.name, sides))
             if progress:
@@ -183,19 +182,19 @@ def run_arms_to_folder(experiment: Experiment, replicates: int, seed: int, worke
             return None, True
     # Parts are read in name order, which is replicate order: the table does not depend on timing.
     tables = [_label_rows(pd.read_parquet(folder / "arms" / arm.name / "replicates"), arm.name,
-                          winner_sides(compile_from(experiment.scenarios[arm.name])))
+                          winner_sides(experiment.scenarios[arm.name]))
               for arm in experiment.spec.arms]
     return pd.concat(tables, ignore_index=True), False
 
 
-def run_experiment(path: str | Path, replicates: int | None = None, seed: int | None = None,
+def run_experiment(path: str | Path | Experiment, replicates: int | None = None, seed: int | None = None,
                    workers: int | None = None, out: str | Path | None = None,
                    progress: Callable[[int], None] | None = None, chunk_size: int = DEFAULT_CHUNK) -> ExperimentResult:
     """Run an experiment file with the kernel and analyse it; with `out`, write (or resume) its folder.
 
     Raises KeyboardInterrupt after keeping finished chunks if interrupted while writing a folder.
     """
-    experiment = load_experiment(path)
+    experiment = path if isinstance(path, Experiment) else load_experiment(path)
     replicates = replicates or experiment.spec.replicates
     seed = experiment.spec.seed if seed is None else seed
     workers = workers or default_workers()

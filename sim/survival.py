@@ -16,11 +16,17 @@ def _finite(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def kaplan_meier(durations: pd.Series, ended: pd.Series) -> tuple[dict, KaplanMeierFitter]:
-    """Counts and median duration with its 95% CI; None where the curve never falls to 0.5 (too much censoring)."""
-    fitter = KaplanMeierFitter().fit(durations, event_observed=ended)
+def kaplan_meier(durations: pd.Series, ended: pd.Series,
+                 counts: pd.Series | None = None) -> tuple[dict, KaplanMeierFitter]:
+    """Counts and median duration with its 95% CI; None where the curve never falls to 0.5 (too much censoring).
+
+    `counts` weighs each row (rows aggregated to (duration, ended) pairs, as the views read them).
+    """
+    fitter = KaplanMeierFitter().fit(durations, event_observed=ended, weights=counts)
     interval = median_survival_times(fitter.confidence_interval_)
-    return {"n": int(len(durations)), "ended": int(ended.sum()), "censored": int((~ended.astype(bool)).sum()),
+    ended = ended.astype(bool)
+    counts = pd.Series(1, index=durations.index) if counts is None else counts
+    return {"n": int(counts.sum()), "ended": int(counts[ended].sum()), "censored": int(counts[~ended].sum()),
             "median_weeks": _finite(fitter.median_survival_time_),
             "median_ci_low": _finite(interval.iloc[0, 0]), "median_ci_high": _finite(interval.iloc[0, 1])}, fitter
 

@@ -9,15 +9,13 @@ of a Monte Carlo run.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from lifelines import KaplanMeierFitter
-from lifelines.utils import median_survival_times
 
+from .. import survival
 from .load import Result, duration_counts, open_result
 from .style import END_TYPE_COLOURS, END_TYPE_LABELS, colour, finish, translucent
 
@@ -79,19 +77,13 @@ def _horizon(result: Result) -> int | None:
     return (result.scenario or {}).get("horizon_weeks")
 
 
-def _finite(value) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
 def kaplan_meier(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Survival curve (week, survival, ci_low, ci_high) and median with 95% CI from counted rows."""
-    fitter = KaplanMeierFitter().fit(rows["duration_weeks"], rows["ended"].astype(bool), weights=rows["count"])
+    record, fitter = survival.kaplan_meier(rows["duration_weeks"], rows["ended"], rows["count"])
     band = fitter.confidence_interval_
     curve = pd.DataFrame({"week": fitter.survival_function_.index, "survival": fitter.survival_function_.iloc[:, 0],
                           "ci_low": band.iloc[:, 0].to_numpy(), "ci_high": band.iloc[:, 1].to_numpy()})
-    interval = median_survival_times(band)
-    median = {"median_weeks": _finite(fitter.median_survival_time_),
-              "median_ci_low": _finite(interval.iloc[0, 0]), "median_ci_high": _finite(interval.iloc[0, 1])}
+    median = {key: record[key] for key in ("median_weeks", "median_ci_low", "median_ci_high")}
     return curve, median
 
 
