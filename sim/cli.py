@@ -1,26 +1,51 @@
 """The `threatnet` command: a thin face over the Python API.
 
-Bad input of any kind is an `InputError`, printed as one line on stderr with
-exit status 2 and no traceback; nothing is written before input is checked.
+One error path: bad input of any kind is an `InputError` (operating-system failures while writing
+results become one too, in `sim.outputs`), printed as one line on stderr with exit status 2 and no
+traceback. SIGINT and SIGTERM end a long command cleanly, keeping what finished (exit 130 / 143).
 """
 
 from __future__ import annotations
 
-import contextlib
+import enum
 import functools
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from . import __version__
 from .scenario import InputError, json_schema, load_scenario
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="threatnet: organised crime, armed conflict and policing on a trafficking network.")
 
-ScenarioPath = Annotated[Path, typer.Argument(help="scenario YAML file", show_default=False)]
+MAX_SEED = 2**63 - 1  # seeds are 0 <= seed < 2**63 everywhere: options, scenario and experiment files
+ScenarioArg = Annotated[str, typer.Argument(help="scenario YAML file, or the name of a shipped scenario "
+                                                 "(west_africa_2009, guinea_bissau, ...)", show_default=False)]
+Seed = Annotated[int | None, typer.Option(help="seed, 0 <= seed < 2**63 (default: the file's)", min=0, max=MAX_SEED)]
+Overwrite = Annotated[bool, typer.Option(help="replace a finished result of another command in --out (only the "
+                                              "files its manifest lists)")]
+
+
+class Driver(str, enum.Enum):
+    mesa = "mesa"
+    kernel = "kernel"
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (what SLURM and Kubernetes send before they kill a job), handled like Ctrl-C."""
+
+    exit_code = 143
+
+
+def _terminate(signum, frame) -> None:
+    raise Interrupted()
 
 
 def fail(message: str) -> None:
@@ -29,41 +54,59 @@ def fail(message: str) -> None:
 
 
 def reports_input_errors(command):
-    """Turn InputError into one line and exit status 2."""
+    """Turn InputError (and OSError: disk full, read-only ...) into one line and exit status 2."""
+    from .outputs import os_problem
+
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except InputError as error:
             fail(error.message)
+        except OSError as error:
+            fail(os_problem(error).message)
     return wrapper
 
 
-@contextlib.contextmanager
-def replicate_progress(total: int):
-    """A progress bar over replicates with rate and ETA (on a terminal); yields advance(count)."""
-    import time
+def interrupted(what_is_kept: str, error: KeyboardInterrupt) -> None:
+    """The clean end of an interrupted command: one line saying what was kept, exit 130 (143 on SIGTERM)."""
+    typer.echo(f"interrupted: {what_is_kept}; run the same command to resume", err=True)
+    raise typer.Exit(getattr(error, "exit_code", 130))
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    started = time.perf_counter()
-    columns = (TextColumn("replicates"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]:.0f}/s"), TimeRemainingColumn())
-    with Progress(*columns, transient=False, disable=not sys.stderr.isatty()) as progress:
-        task = progress.add_task("replicates", total=total, rate=0.0)
+def announce_compiling() -> None:
+    """The first call in an environment compiles the numba functions: say so instead of going silent."""
+    cache = Path(os.environ.get("NUMBA_CACHE_DIR", ""))
+    if not cache.is_dir() or not any(cache.rglob("*kernel*.nbi")):
+        typer.echo("compiling the model (first run in this environment; about 30-60 s, cached afterwards)",
+                   err=True)
 
-        def advance(count: int) -> None:
-            elapsed = max(time.perf_counter() - started, 1e-9)
-            progress.update(task, advance=count, rate=progress.tasks[0].completed / elapsed)
-        yield advance
+
+def scenario_file(name: str) -> Path:
+    from .shipped import resolve
+
+    return resolve(name, "scenarios")
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"threatnet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def common(version: Annotated[bool, typer.Option("--version", help="print the version and exit",
+                                                 callback=version_callback, is_eager=True)] = False) -> None:
+    """threatnet: organised crime, armed conflict and policing on a trafficking network."""
 
 
 @app.command()
 @reports_input_errors
-def validate(scenario: ScenarioPath) -> None:
+def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file and say what is wrong with it, if anything."""
-    loaded = load_scenario(scenario)
-    typer.echo(f"{scenario}: valid scenario '{loaded.name}' ({len(loaded.network.nodes)} nodes, "
+    path = scenario_file(scenario)
+    loaded = load_scenario(path)
+    typer.echo(f"{path}: valid scenario '{loaded.name}' ({len(loaded.network.nodes)} nodes, "
                f"{len(loaded.network.edges)} legs, {len(loaded.organisations)} organisations, "
                f"{len(loaded.conflicts)} conflicts, "
                f"{len(loaded.police.host.units) + len(loaded.police.un.units)} police units)")
@@ -77,32 +120,37 @@ def schema() -> None:
 
 @app.command()
 @reports_input_errors
+def examples(dest: Annotated[Path, typer.Argument(help="folder to copy into (created if missing)",
+                                                  show_default=False)]) -> None:
+    """Copy the shipped scenarios, experiments and sweeps into DEST for editing (never overwrites)."""
+    from .shipped import copy_examples
+
+    copied = copy_examples(dest)
+    typer.echo(f"copied {len(copied)} files into {dest}/ (scenarios/, experiments/, sweeps/)")
+
+
+@app.command()
+@reports_input_errors
 def run(
-    scenario: ScenarioPath,
-    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)", min=0)] = None,
+    scenario: ScenarioArg,
+    seed: Seed = None,
     out: Annotated[Path | None, typer.Option(help="output folder (default: results/runs/<scenario>-seed<seed>)")] = None,
-    driver: Annotated[str, typer.Option(help="mesa (readable, per-agent data) or kernel (compiled)")] = "mesa",
+    driver: Annotated[Driver, typer.Option(help="mesa (readable, per-agent data) or kernel (compiled)")] = Driver.mesa,
+    overwrite: Overwrite = False,
 ) -> None:
-    """Run one replicate, print a summary and write series.parquet, summary.json and manifest.json."""
-    from .outputs import atomic_folder, manifest, write_json
-    from .run import DRIVERS, run_replicate
+    """Run one replicate, print a summary and write series, summary, scenario and manifest to a folder."""
+    from .run import default_folder, run_to_folder
     from .summary import format_summary
 
-    if driver not in DRIVERS:
-        fail(f"--driver: expected one of {', '.join(DRIVERS)}; got {driver!r}")
-    loaded = load_scenario(scenario)
+    path = scenario_file(scenario)
+    loaded = load_scenario(path)
     seed = loaded.seed if seed is None else seed
-    out = out or Path("results") / "runs" / f"{loaded.name}-seed{seed}"
-    result = run_replicate(loaded, seed, driver)
-    with atomic_folder(out) as folder:
-        result.series.to_parquet(folder / "series.parquet")
-        if result.agents is not None:
-            result.agents.to_parquet(folder / "agents.parquet")
-        result.edges.to_parquet(folder / "edges.parquet")
-        write_json(folder / "summary.json", result.summary)
-        write_json(folder / "scenario.json", loaded.model_dump(mode="json", by_alias=True))
-        write_json(folder / "manifest.json", manifest(loaded, seed, kind="run", driver=driver,
-                                                      scenario_file=str(scenario)))
+    out = out or default_folder(loaded, seed)
+    announce_compiling()
+    try:
+        result = run_to_folder(loaded, seed, driver.value, out, overwrite=overwrite, scenario_file=str(path))
+    except KeyboardInterrupt as error:
+        interrupted(f"nothing was written to {out}/ but its manifest", error)
     typer.echo(format_summary(result.summary))
     typer.echo(f"wrote {out}/")
 
@@ -110,69 +158,55 @@ def run(
 @app.command()
 @reports_input_errors
 def mc(
-    scenario: ScenarioPath,
+    scenario: ScenarioArg,
     replicates: Annotated[int, typer.Option(help="number of replicates", min=1, max=100_000_000)] = 1000,
     workers: Annotated[int | None, typer.Option(help="threads (default: NUMBA_NUM_THREADS or all cores)", min=1, max=1024)] = None,
-    seed: Annotated[int | None, typer.Option(help="base seed (default: the scenario's)", min=0)] = None,
+    seed: Seed = None,
     out: Annotated[Path | None, typer.Option(help="output folder (default: results/mc/<scenario>-seed<seed>-n<replicates>)")] = None,
     chunk_size: Annotated[int, typer.Option(help="replicates per Parquet chunk", min=1, max=1_000_000)] = 2000,
     series_sample: Annotated[int, typer.Option(help="keep per-week series of the first N replicates", min=0, max=10_000)] = 0,
-    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+    overwrite: Overwrite = False,
 ) -> None:
-    """Run many replicates with the compiled kernel; stream them to Parquet; print a survival summary."""
-    import shutil
-    import time
+    """Run many replicates with the compiled kernel; stream them to Parquet; print a survival summary.
 
-    import pandas as pd
-    from .model import compile_from
-    from .montecarlo import default_workers, write_monte_carlo
-    from .outputs import manifest, write_json
-    from .survival import duration_summary, format_duration_summary
+    Interrupted runs resume: the same command starts after the chunks already written.
+    """
+    from .montecarlo import default_folder, default_workers, run_monte_carlo_folder
+    from .progress import counter
+    from .survival import format_duration_summary
 
-    loaded = load_scenario(scenario)
+    path = scenario_file(scenario)
+    loaded = load_scenario(path)
     seed = loaded.seed if seed is None else seed
     workers = workers or default_workers()
-    out = out or Path("results") / "mc" / f"{loaded.name}-seed{seed}-n{replicates}"
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            fail(f"{out}: an empty or new output folder; this one has results (use --overwrite to replace them)")
-        shutil.rmtree(out)
-    compiled = compile_from(loaded)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "scenario.json", loaded.model_dump(mode="json", by_alias=True))
-    started = time.perf_counter()
-    with replicate_progress(replicates) as advance:
-        done, interrupted = write_monte_carlo(compiled, replicates, seed, workers, out, chunk_size, series_sample,
-                                              advance)
-    wall = time.perf_counter() - started
-    write_json(out / "manifest.json", manifest(loaded, seed, kind="mc", scenario_file=str(scenario),
-                                               replicates=replicates, completed_replicates=done,
-                                               interrupted=interrupted, workers=workers, chunk_size=chunk_size,
-                                               wall_seconds=round(wall, 3)))
-    if done == 0:
-        typer.echo(f"interrupted before the first chunk; nothing but the manifest in {out}/")
-        raise typer.Exit(130)
-    summary = []
-    if compiled.layout.conflict_ids:
-        summary = duration_summary(pd.read_parquet(out / "replicates",
-                                                   columns=["conflict", "duration_weeks", "ended", "end_type"]))
-    write_json(out / "summary.json", {"replicates": done, "conflicts": summary})
-    typer.echo(f"{loaded.name}: {done} replicates in {wall:.1f} s ({done / wall:.0f}/s on {workers} workers)")
-    typer.echo(format_duration_summary(summary))
+    out = out or default_folder(loaded, replicates, seed)
+    announce_compiling()
+    with counter("replicates", replicates, "replicates") as advance:
+        try:
+            summary = run_monte_carlo_folder(loaded, replicates, seed, workers, out, chunk_size, series_sample,
+                                             overwrite, advance, scenario_file=str(path))
+        except KeyboardInterrupt as error:
+            interrupted(f"finished chunks are kept in {out}/", error)
+    wall = summary.get("wall_seconds") or float("nan")
+    typer.echo(f"{loaded.name}: {summary['replicates']} replicates in {wall:.1f} s "
+               f"({summary['replicates'] / wall:.0f}/s on {workers} workers)")
+    if summary["conflicts"]:
+        typer.echo(format_duration_summary(summary["conflicts"]))
+    else:
+        typer.echo("  (the scenario has no conflicts: flows only)")
     typer.echo(f"wrote {out}/")
-    if interrupted:
-        typer.echo("interrupted: the chunks written so far are kept", err=True)
-        raise typer.Exit(130)
 
 
 @app.command()
 @reports_input_errors
 def experiment(
-    experiment_file: Annotated[Path, typer.Argument(help="experiment YAML file", show_default=False)],
+    experiment_file: Annotated[str, typer.Argument(help="experiment YAML file, or the name of a shipped one "
+                                                        "(criminal_funding, ...)", show_default=False)],
     replicates: Annotated[int | None, typer.Option(help="replicates per arm (default: the file's)", min=2, max=10_000_000)] = None,
-    seed: Annotated[int | None, typer.Option(help="base seed (default: the file's)", min=0)] = None,
+    seed: Seed = None,
     workers: Annotated[int | None, typer.Option(help="threads (default: NUMBA_NUM_THREADS or all cores)", min=1, max=1024)] = None,
     out: Annotated[Path | None, typer.Option(help="output folder (default: results/<experiment>/<run id>)")] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Run the arms of an experiment with the kernel and compare conflict duration as survival data.
 
@@ -182,18 +216,20 @@ def experiment(
     import time
 
     from .experiment import default_folder, load_experiment, run_experiment
+    from .progress import counter
+    from .shipped import resolve
 
-    loaded = load_experiment(experiment_file)
+    loaded = load_experiment(resolve(experiment_file, "experiments"))
     replicates = replicates or loaded.spec.replicates
     seed = loaded.spec.seed if seed is None else seed
     out = out or default_folder(loaded, replicates, seed)
+    announce_compiling()
     started = time.perf_counter()
-    with replicate_progress(replicates * len(loaded.spec.arms)) as advance:
+    with counter("replicates", replicates * len(loaded.spec.arms), "replicates") as advance:
         try:
-            result = run_experiment(loaded, replicates, seed, workers, out, advance)
-        except KeyboardInterrupt:
-            typer.echo(f"interrupted: finished chunks are kept in {out}/; run the same command to resume", err=True)
-            raise typer.Exit(130) from None
+            result = run_experiment(loaded, replicates, seed, workers, out, advance, overwrite=overwrite)
+        except KeyboardInterrupt as error:
+            interrupted(f"finished chunks are kept in {out}/", error)
     typer.echo(f"{loaded.spec.name}: {len(loaded.spec.arms)} arms x {replicates} replicates "
                f"in {time.perf_counter() - started:.1f} s")
     typer.echo(result.answer)
@@ -203,21 +239,25 @@ def experiment(
 @app.command()
 @reports_input_errors
 def bench(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML")] = Path("scenarios/west_africa_2009.yaml"),
+    scenario: Annotated[str, typer.Argument(help="scenario YAML or shipped name")] = "west_africa_2009",
     replicates: Annotated[int, typer.Option(help="kernel replicates per measurement", min=10)] = 2000,
     mesa_replicates: Annotated[int, typer.Option(help="Mesa replicates", min=1)] = 3,
     workers: Annotated[int | None, typer.Option(help="threads for the all-cores measurement", min=1)] = None,
-    out: Annotated[Path | None, typer.Option(help="also write the figures as JSON here")] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the figures as JSON to this file")] = None,
 ) -> None:
     """Measure replicates/s of the Mesa model and of the kernel on one thread and on all cores."""
     from .bench import benchmark, format_benchmark
     from .model import compile_from
+    from .outputs import write_json
 
-    result = benchmark(compile_from(load_scenario(scenario)), replicates, mesa_replicates, workers)
+    announce_compiling()
+    result = benchmark(compile_from(load_scenario(scenario_file(scenario))), replicates, mesa_replicates, workers)
     typer.echo(format_benchmark(result))
     if out:
+        if out.exists():
+            fail(f"{out}: a new file for the figures; it exists already (threatnet never overwrites it)")
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=2) + "\n")
+        write_json(out, result)
 
 
 from .views.commands import register as register_view_commands  # noqa: E402
@@ -232,6 +272,8 @@ def main() -> None:
         from typer._click import exceptions as click  # typer >= 0.20 vendors click
     except ImportError:  # pragma: no cover - older typer uses click itself
         import click.exceptions as click
+    signal.signal(signal.SIGTERM, _terminate)
+    code = 0
     try:
         code = app(prog_name="threatnet", standalone_mode=False)
     except click.NoArgsIsHelpError as help_shown:
@@ -242,8 +284,10 @@ def main() -> None:
         sys.exit(2)
     except typer.Exit as exit_:
         sys.exit(exit_.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        sys.exit(130)
+    except KeyboardInterrupt as error:
+        sys.exit(getattr(error, "exit_code", 130))
+    except typer.Abort as error:  # click's wrapping of a KeyboardInterrupt that no command caught
+        sys.exit(getattr(error.__cause__, "exit_code", 130))
     except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
         sys.stderr.close()
         sys.exit(0)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .model import compile_from
 from .montecarlo import DEFAULT_CHUNK, default_workers, iterate_chunks, write_monte_carlo
-from .outputs import atomic_write, manifest, write_json
+from .outputs import ResultFolder, code_fingerprint, manifest
 from .scenario import InputError, Scenario, load_scenario, read_yaml_mapping, scenario_hash, validate_document
 from .scenario.schema import Id
 from .survival import analyse_experiment, format_experiment_markdown
@@ -136,8 +135,6 @@ def load_experiment(path: str | Path) -> Experiment:
         if conflict not in known:
             raise InputError(str(path), "conflicts", f"conflicts of the scenario ({', '.join(known) or 'none'}); "
                                                      f"got {conflict!r}")
-    if not known:
-        raise InputError(str(path), "scenario", "a scenario with at least one conflict to analyse")
     return Experiment(spec=spec, file=path, scenarios=scenarios)
 
 
@@ -147,7 +144,7 @@ def winner_sides(scenario: Scenario) -> dict[str, str]:
 
 def _label_rows(table: pd.DataFrame, arm: str, sides: dict[str, str]) -> pd.DataFrame:
     table.insert(0, "arm", arm)
-    table["winner_side"] = table["winner"].map(sides).fillna("none")
+    table["winner_side"] = table["winner"].map(sides).fillna("none") if "winner" in table else "none"
     return table
 
 
@@ -165,34 +162,34 @@ def run_arms_in_memory(experiment: Experiment, replicates: int, seed: int, worke
     return pd.concat(tables, ignore_index=True)
 
 
-def run_arms_to_folder(experiment: Experiment, replicates: int, seed: int, workers: int, folder: Path,
-                       progress: Callable[[int], None] | None = None,
-                       chunk_size: int = DEFAULT_CHUNK) -> tuple[pd.DataFrame | None, bool]:
-    """Run the arms into `folder/arms/<arm>/replicates/`, skipping chunks that a previous run finished.
+ARM_PATTERNS = ("arms/*/replicates/part-*.parquet", "arms/*/series/part-*.parquet")
 
-    Returns (the whole table, interrupted). After Ctrl-C the finished chunks stay on disk and the
-    same command resumes after them.
-    """
+
+def run_arms_to_folder(experiment: Experiment, replicates: int, seed: int, workers: int, folder: ResultFolder,
+                       progress: Callable[[int], None] | None = None,
+                       chunk_size: int = DEFAULT_CHUNK) -> pd.DataFrame:
+    """Run the arms into `arms/<arm>/replicates/` of a claimed folder, skipping chunks that a previous run
+    finished, and return the whole table. After Ctrl-C or SIGTERM the finished chunks stay and the same
+    command resumes after them."""
     for arm in experiment.spec.arms:
         compiled = compile_from(experiment.scenarios[arm.name])
-        arm_folder = folder / "arms" / arm.name
-        _, interrupted = write_monte_carlo(compiled, replicates, seed, workers, arm_folder, chunk_size,
-                                           on_chunk=progress, resume=True)
-        if interrupted:
-            return None, True
+        write_monte_carlo(compiled, replicates, seed, workers, folder, f"arms/{arm.name}/", chunk_size,
+                          on_chunk=progress)
     # Parts are read in name order, which is replicate order: the table does not depend on timing.
-    tables = [_label_rows(pd.read_parquet(folder / "arms" / arm.name / "replicates"), arm.name,
+    tables = [_label_rows(pd.read_parquet(folder.path / "arms" / arm.name / "replicates"), arm.name,
                           winner_sides(experiment.scenarios[arm.name]))
               for arm in experiment.spec.arms]
-    return pd.concat(tables, ignore_index=True), False
+    return pd.concat(tables, ignore_index=True)
 
 
 def run_experiment(path: str | Path | Experiment, replicates: int | None = None, seed: int | None = None,
                    workers: int | None = None, out: str | Path | None = None,
-                   progress: Callable[[int], None] | None = None, chunk_size: int = DEFAULT_CHUNK) -> ExperimentResult:
+                   progress: Callable[[int], None] | None = None, chunk_size: int = DEFAULT_CHUNK,
+                   overwrite: bool = False) -> ExperimentResult:
     """Run an experiment file with the kernel and analyse it; with `out`, write (or resume) its folder.
 
-    Raises KeyboardInterrupt after keeping finished chunks if interrupted while writing a folder.
+    The folder is claimed before anything runs (see sim.outputs). Raises KeyboardInterrupt after
+    keeping finished chunks if interrupted while writing a folder.
     """
     experiment = path if isinstance(path, Experiment) else load_experiment(path)
     replicates = replicates or experiment.spec.replicates
@@ -202,51 +199,35 @@ def run_experiment(path: str | Path | Experiment, replicates: int | None = None,
         table = run_arms_in_memory(experiment, replicates, seed, workers, progress)
         summary, fitted = analyse_experiment(experiment.spec, table, run_id=experiment.run_id(replicates, seed))
         return ExperimentResult(experiment, table, summary, fitted)
-    folder = Path(out)
-    claim_folder(experiment, replicates, seed, chunk_size, folder)
-    if (folder / "replicates.parquet").is_file():  # finished before: analyse again, run nothing
-        table = pd.read_parquet(folder / "replicates.parquet")
-    else:
-        table, interrupted = run_arms_to_folder(experiment, replicates, seed, workers, folder, progress, chunk_size)
-        if interrupted:
-            raise KeyboardInterrupt
-    summary, fitted = analyse_experiment(experiment.spec, table, run_id=folder.name)
-    write_experiment_folder(experiment, table, summary, folder, replicates, seed, workers)
-    return ExperimentResult(experiment, table, summary, fitted, folder)
-
-
-def claim_folder(experiment: Experiment, replicates: int, seed: int, chunk_size: int, folder: Path) -> None:
-    """Mark `folder` as this run's (run.json), or refuse it if it holds another run's chunks."""
-    identity = {"experiment_hash": experiment.fingerprint(), "replicates": replicates, "seed": seed,
-                "chunk_size": chunk_size}
-    marker = folder / "run.json"
-    if marker.is_file():
-        if json.loads(marker.read_text()) != identity:
-            raise InputError(str(folder), "--out", "a folder of this same experiment, replicates and seed (to "
-                                                   "resume it) or a new one; it holds another run")
-        return
-    if folder.exists() and any(folder.iterdir()):
-        raise InputError(str(folder), "--out", "an empty or new folder; this one holds other files")
-    folder.mkdir(parents=True, exist_ok=True)
-    write_json(marker, identity)
+    identity = {"experiment_hash": experiment.fingerprint(), "replicates": int(replicates), "seed": int(seed),
+                "chunk_size": int(chunk_size), "code": code_fingerprint()}
+    with ResultFolder(out, "experiment", identity, patterns=ARM_PATTERNS, overwrite=overwrite) as folder:
+        folder.update(**manifest(experiment.base, seed, experiment=experiment.spec.name,
+                                 experiment_file=str(experiment.file), run_id=folder.path.name,
+                                 replicates=replicates, workers=workers))
+        if (folder.path / "replicates.parquet").is_file():  # finished before: analyse again, run nothing
+            table = pd.read_parquet(folder.path / "replicates.parquet")
+            if progress:
+                progress(replicates * len(experiment.spec.arms))
+        else:
+            table = run_arms_to_folder(experiment, replicates, seed, workers, folder, progress, chunk_size)
+        summary, fitted = analyse_experiment(experiment.spec, table, run_id=folder.path.name)
+        write_experiment_folder(experiment, table, summary, folder)
+    return ExperimentResult(experiment, table, summary, fitted, folder.path)
 
 
 def default_folder(experiment: Experiment, replicates: int, seed: int) -> Path:
     return Path("results") / experiment.spec.name / experiment.run_id(replicates, seed)
 
 
-def write_experiment_folder(experiment: Experiment, table: pd.DataFrame, summary: dict, folder: Path,
-                            replicates: int, seed: int, workers: int) -> None:
-    """replicates.parquet, summary.json, summary.md, scenario.json, manifest.json; then drop the chunks."""
-    with atomic_write(folder / "replicates.parquet") as partial:
-        table.to_parquet(partial, index=False)
-    write_json(folder / "summary.json", summary)
-    (folder / "summary.md").write_text(format_experiment_markdown(summary))
-    write_json(folder / "scenario.json", experiment.base.model_dump(mode="json", by_alias=True))
-    write_json(folder / "manifest.json", manifest(
-        experiment.base, seed, kind="experiment", experiment=experiment.spec.name,
-        experiment_file=str(experiment.file), experiment_hash=experiment.fingerprint(), run_id=folder.name,
-        replicates=replicates, workers=workers,
-        arms={name: {"scenario_hash": scenario_hash(s)} for name, s in experiment.scenarios.items()}))
-    shutil.rmtree(folder / "arms", ignore_errors=True)
-
+def write_experiment_folder(experiment: Experiment, table: pd.DataFrame, summary: dict,
+                            folder: ResultFolder) -> None:
+    """replicates.parquet, summary.json, summary.md, scenario.json; the manifest; then drop the chunks."""
+    folder.write_parquet("replicates.parquet", table)
+    folder.write_json("summary.json", summary)
+    folder.write_text("summary.md", format_experiment_markdown(summary))
+    folder.write_json("scenario.json", experiment.base.model_dump(mode="json", by_alias=True))
+    for pattern in ARM_PATTERNS:
+        folder.remove(pattern)
+    folder.finish(experiment_hash=experiment.fingerprint(),
+                  arms={name: {"scenario_hash": scenario_hash(s)} for name, s in experiment.scenarios.items()})

@@ -9,6 +9,7 @@ without copying the scenario into other processes.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -21,8 +22,8 @@ import pandas as pd
 from . import rng
 from .kernel import run_weeks
 from .model import compile_from
-from .outputs import atomic_write
-from .scenario import Scenario
+from .outputs import ResultFolder, code_fingerprint, manifest, safe_name
+from .scenario import Scenario, scenario_hash
 from .state import CompiledScenario, State
 from .summary import conflict_outcomes, flow_totals
 
@@ -132,45 +133,84 @@ def run_monte_carlo(scenario: str | Path | Scenario | CompiledScenario, replicat
 
 
 def finished_chunks(folder: Path) -> int:
-    """How many chunks a previous run wrote whole: part-00000 ... part-(n-1), no gaps."""
+    """How many chunks a previous run wrote: part-00000 ... part-(n-1), no gaps (each written whole)."""
     count = 0
     while (folder / f"part-{count:05d}.parquet").is_file():
         count += 1
     return count
 
 
-def write_monte_carlo(compiled: CompiledScenario, replicates: int, seed: int, workers: int, out: Path,
-                      chunk_size: int = DEFAULT_CHUNK, series_sample: int = 0,
-                      on_chunk: Callable[[int], None] | None = None, resume: bool = False) -> tuple[int, bool]:
-    """Stream replicates to `out/replicates/part-NNNNN.parquet`, each chunk written atomically.
+MC_PATTERNS = ("replicates/part-*.parquet", "series/part-*.parquet")
 
-    Memory holds one chunk at a time, whatever the replicate count. Returns (replicates written,
-    interrupted): after Ctrl-C the chunks already written stay on disk, and with `resume` a later
-    call with the same arguments starts after them.
+
+def write_monte_carlo(compiled: CompiledScenario, replicates: int, seed: int, workers: int, folder: ResultFolder,
+                      prefix: str = "", chunk_size: int = DEFAULT_CHUNK, series_sample: int = 0,
+                      on_chunk: Callable[[int], None] | None = None) -> int:
+    """Stream replicates to `<prefix>replicates/part-NNNNN.parquet` in a claimed folder; returns how many.
+
+    Memory holds one chunk at a time, whatever the replicate count. Chunks a previous run of the same
+    command finished are skipped (each chunk is written whole, so one that exists is complete), so the
+    table after any interruption and resume equals that of an uninterrupted run. KeyboardInterrupt (Ctrl-C,
+    SIGTERM) passes through after the chunks written so far are recorded.
     """
-    (out / "replicates").mkdir(parents=True, exist_ok=True)
-    skipped = finished_chunks(out / "replicates") if resume else 0
-    first = min(skipped * chunk_size, replicates)
-    done = first
-    if on_chunk and first:
-        on_chunk(first)
-    try:
-        chunks = iterate_chunks(compiled, replicates, seed, workers, chunk_size, series_sample, first=first)
-        for number, (table, series) in enumerate(chunks, start=skipped):
-            if series is not None:  # series first: a replicates part marks its chunk complete
-                (out / "series").mkdir(exist_ok=True)
-                _write_atomic(series, out / "series" / f"part-{number:05d}.parquet")
-            _write_atomic(table, out / "replicates" / f"part-{number:05d}.parquet")
-            count = table["replicate"].nunique()
-            done += count
-            if on_chunk:
-                on_chunk(count)
-    except KeyboardInterrupt:
-        return done, True
-    return done, False
+    skipped = finished_chunks(folder.path / prefix / "replicates")
+    done = min(skipped * chunk_size, replicates)
+    if on_chunk and done:
+        on_chunk(done)
+    chunks = iterate_chunks(compiled, replicates, seed, workers, chunk_size, series_sample, first=done)
+    for number, (table, series) in enumerate(chunks, start=skipped):
+        if series is not None:  # series first: a replicates part marks its chunk complete
+            folder.write_parquet(f"{prefix}series/part-{number:05d}.parquet", series)
+        folder.write_parquet(f"{prefix}replicates/part-{number:05d}.parquet", table)
+        count = table["replicate"].nunique()
+        done += count
+        folder.update(completed_replicates=done)
+        if on_chunk:
+            on_chunk(count)
+    return done
 
 
+def monte_carlo_identity(scenario: Scenario, replicates: int, seed: int, chunk_size: int, series_sample: int) -> dict:
+    """What makes two Monte Carlo runs the same run (workers do not: results do not depend on them)."""
+    return {"scenario_hash": scenario_hash(scenario), "seed": int(seed), "replicates": int(replicates),
+            "chunk_size": int(chunk_size), "series_sample": int(series_sample), "code": code_fingerprint()}
 
-def _write_atomic(table: pd.DataFrame, path: Path) -> None:
-    with atomic_write(path) as partial:
-        table.to_parquet(partial, index=False)
+
+def default_folder(scenario: Scenario, replicates: int, seed: int) -> Path:
+    return Path("results") / "mc" / f"{safe_name(scenario.name)}-seed{seed}-n{replicates}"
+
+
+def run_monte_carlo_folder(scenario: Scenario, replicates: int, seed: int, workers: int, out: Path,
+                           chunk_size: int = DEFAULT_CHUNK, series_sample: int = 0, overwrite: bool = False,
+                           progress: Callable[[int], None] | None = None, scenario_file: str = "") -> dict:
+    """Run (or resume) a Monte Carlo run into `out`: replicate chunks, summary.json, manifest.json.
+
+    Returns the summary. The folder is claimed before anything runs; after Ctrl-C or SIGTERM the
+    finished chunks stay and the manifest says so, and the same call resumes after them.
+    """
+    import time
+
+    from .survival import duration_summary
+
+    identity = monte_carlo_identity(scenario, replicates, seed, chunk_size, series_sample)
+    with ResultFolder(out, "mc", identity, patterns=MC_PATTERNS, overwrite=overwrite) as folder:
+        folder.update(**manifest(scenario, seed, scenario_file=scenario_file, replicates=replicates,
+                                 workers=workers, chunk_size=chunk_size))
+        if folder.complete:
+            if progress:
+                progress(replicates)
+            return json.loads((folder.path / "summary.json").read_text())
+        compiled = compile_from(scenario)
+        folder.write_json("scenario.json", scenario.model_dump(mode="json", by_alias=True))
+        started = time.perf_counter()
+        done = write_monte_carlo(compiled, replicates, seed, workers, folder, "", chunk_size, series_sample,
+                                 progress)
+        wall = time.perf_counter() - started
+        conflicts = []
+        if compiled.layout.conflict_ids:
+            conflicts = duration_summary(pd.read_parquet(folder.path / "replicates",
+                                                         columns=["conflict", "duration_weeks", "ended", "end_type"]))
+        summary = {"replicates": done, "conflicts": conflicts, "wall_seconds": round(wall, 3)}
+        folder.write_json("summary.json", summary)
+        folder.finish(completed_replicates=done, wall_seconds=round(wall, 3))
+        return summary

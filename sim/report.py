@@ -19,11 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
+import pyarrow as pa
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from . import __version__
-from .outputs import atomic_write
+from .outputs import open_folder
+from .scenario import InputError
 from .views import (SeriesViews, arm_outcomes, duration_histogram, end_type_shares, network_map, open_result,
                     sensitivity_bars, survival_curves, survival_data, sweep_heatmap, sweep_parallel)
 from .views.load import Result
@@ -46,11 +48,13 @@ class Section:
 def write_report(result_dir: str | Path) -> Path:
     """Write `report.html` into a result folder (atomically) and return its path."""
     result = open_result(result_dir)
-    page = report_html(result)
-    target = result.folder / REPORT_NAME
-    with atomic_write(target) as partial:
-        partial.write_text(page, encoding="utf-8")
-    return target
+    try:
+        page = report_html(result)
+    except (OSError, pa.ArrowException, ValueError, KeyError) as error:  # a file missing, torn or not ours
+        raise InputError(str(result.folder), "", f"a complete result folder; reading it failed: "
+                                                 f"{type(error).__name__}: {str(error).splitlines()[0][:200]}") from None
+    with open_folder(result.folder) as folder:
+        return folder.write_text(REPORT_NAME, page)
 
 
 def report_html(source) -> str:
@@ -70,13 +74,15 @@ def run_sections(result: Result) -> Iterator[Section]:
 
 
 def mc_sections(result: Result) -> Iterator[Section]:
-    yield from _survival_sections(result, "per conflict")
+    if result.summary.get("conflicts"):  # a scenario without conflicts has flows only
+        yield from _survival_sections(result, "per conflict")
     yield from _series_sections(result)
     yield Section("Trafficking network", network_map(result), "The scenario's hubs, legs and police units.")
 
 
 def experiment_sections(result: Result) -> Iterator[Section]:
-    yield from _survival_sections(result, "per arm, pooled over the analysed conflicts")
+    if result.summary.get("conflicts"):  # a scenario without conflicts has flows only
+        yield from _survival_sections(result, "per arm, pooled over the analysed conflicts")
     outcomes = arm_outcomes(result)
     if outcomes is not None:
         yield Section("Outcomes per arm", outcomes, "Means over replicates from the experiment's summary.")

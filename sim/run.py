@@ -9,7 +9,8 @@ import pandas as pd
 
 from .kernel import run_kernel
 from .model import ThreatNetworkModel, compile_from
-from .scenario import Scenario
+from .outputs import ResultFolder, code_fingerprint, manifest, safe_name
+from .scenario import Scenario, scenario_hash
 from .state import CompiledScenario
 from .summary import edge_totals, run_summary
 
@@ -47,6 +48,36 @@ def run_replicate(scenario: str | Path | Scenario | CompiledScenario, seed: int 
     return RunResult(series=series, agents=agents, summary=run_summary(compiled, state, seed),
                      edges=pd.DataFrame(edge_totals(compiled, state)),
                      compiled=compiled, seed=seed)
+
+
+def run_identity(scenario: Scenario, seed: int, driver: str) -> dict:
+    return {"scenario_hash": scenario_hash(scenario), "seed": int(seed), "driver": driver, "code": code_fingerprint()}
+
+
+def default_folder(scenario: Scenario, seed: int) -> Path:
+    return Path("results") / "runs" / f"{safe_name(scenario.name)}-seed{seed}"
+
+
+def run_to_folder(scenario: Scenario, seed: int, driver: str, out: str | Path, overwrite: bool = False,
+                  scenario_file: str = "") -> RunResult:
+    """Run one replicate and write its folder: series, agents (Mesa), edges, summary, scenario, manifest.
+
+    The folder is claimed before the run starts, so a folder that cannot be written (or is in use,
+    or holds other files) is refused before any simulating.
+    """
+    if driver not in DRIVERS:
+        raise ValueError(f"driver must be one of {DRIVERS}, not {driver!r}")
+    with ResultFolder(out, "run", run_identity(scenario, seed, driver), overwrite=overwrite) as folder:
+        folder.update(**manifest(scenario, seed, driver=driver, scenario_file=scenario_file))
+        result = run_replicate(scenario, seed, driver)
+        folder.write_parquet("series.parquet", result.series.reset_index())
+        if result.agents is not None:
+            folder.write_parquet("agents.parquet", result.agents)
+        folder.write_parquet("edges.parquet", result.edges)
+        folder.write_json("summary.json", result.summary)
+        folder.write_json("scenario.json", scenario.model_dump(mode="json", by_alias=True))
+        folder.finish()
+    return result
 
 
 def run_model(scenario: str | Path | Scenario, seed: int | None = None, driver: str = "mesa") -> pd.DataFrame:

@@ -176,11 +176,11 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     regional_un = police.un.officers * police.un.regional_share
     unit_officers = np.array([u.officers for u in host] + [regional_un * u.share_of_regional_officers for u in un], float)
     unit_node = np.array([node_index[u.node] for u in units], np.int64)
-    unit_is_un = np.array([False] * len(host) + [True] * len(un))
+    unit_is_un = np.array([False] * len(host) + [True] * len(un), np.bool_)
     order = np.argsort(unit_node, kind="stable")
     node_unit_ptr = np.searchsorted(unit_node[order], np.arange(len(nodes) + 1)).astype(np.int64)
     mandate = police.mandate_factor.get(police.un.mandate, 1.0)
-    database = np.array([levers.database_access.host] * len(host) + [levers.database_access.un] * len(un))
+    database = np.array([levers.database_access.host] * len(host) + [levers.database_access.un] * len(un), np.bool_)
 
     node_un = np.zeros(len(nodes))
     node_host = np.zeros(len(nodes))
@@ -251,7 +251,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         unit_seizures=np.zeros(len(units), np.int64),
         unit_bribes_usd=np.zeros(len(units)),
         bel_conflict=bel_conflict,
-        bel_is_government=np.array([b.side == "government" for b in belligerents]),
+        bel_is_government=np.array([b.side == "government" for b in belligerents], np.bool_),
         bel_active=np.ones(n_bel, np.bool_),
         bel_fighters=fighters.copy(),
         bel_initial_fighters=fighters.copy(),

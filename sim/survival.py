@@ -159,6 +159,8 @@ END_TYPES = ("victory", "settlement", "censored")
 def analyse_experiment(spec, table: pd.DataFrame, run_id: str) -> tuple[dict, dict]:
     """Survival and outcome statistics of an experiment's replicate table: (summary, fitted models)."""
     conflicts = spec.conflicts or list(dict.fromkeys(table["conflict"].dropna()))
+    if not conflicts:
+        return analyse_flows(spec, table, run_id), {}
     rows = table[table["conflict"].isin(conflicts)]
     arms = [arm.name for arm in spec.arms]
     ratios, cox = hazard_ratios(rows, arms, spec.baseline)
@@ -185,6 +187,20 @@ def analyse_experiment(spec, table: pd.DataFrame, run_id: str) -> tuple[dict, di
                "headline_outcomes": list(spec.headline_outcomes)}
     summary["answer"] = answer_sentence(summary)
     return summary, fitted
+
+
+def analyse_flows(spec, table: pd.DataFrame, run_id: str) -> dict:
+    """An experiment on a scenario without conflicts: outcome means and paired differences only."""
+    per_replicate = table.drop_duplicates(["arm", "replicate"])
+    records = [{"arm": arm.name, "label": arm.label, "overrides": arm.overrides,
+                "outcomes": outcome_summaries(per_replicate, arm.name, spec.baseline, spec.outcomes)}
+               for arm in spec.arms]
+    summary = {"experiment": spec.name, "question": spec.question, "description": spec.description,
+               "run_id": run_id, "baseline": spec.baseline, "replicates": int(table["replicate"].nunique()),
+               "seed": int(spec.seed), "conflicts": [], "arms": records, "method": METHOD,
+               "headline_outcomes": list(spec.headline_outcomes or spec.outcomes[:3])}
+    summary["answer"] = answer_sentence(summary)
+    return summary
 
 
 METHOD = ("Kaplan-Meier medians with 95% CIs per arm (lifelines), conflicts that had not ended at the horizon "
@@ -276,6 +292,11 @@ def arm_sentences(summary: dict) -> list[str]:
     for record in summary["arms"]:
         if record is base:
             continue
+        if not summary["conflicts"]:  # flows only: no durations to compare
+            text = f"{record['label']} against {base['label']} (the scenario has no conflicts): " + "; ".join(
+                _outcome_clause(name, record, base) for name in summary["headline_outcomes"])
+            sentences.append(text[0].upper() + text[1:] + ".")
+            continue
         text = (f"{record['label']} the median conflict lasted {_weeks(record['median_weeks'])} weeks "
                 f"(95% CI {_weeks(record['median_ci_low'])}-{_weeks(record['median_ci_high'])}) against "
                 f"{_weeks(base['median_weeks'])} ({_weeks(base['median_ci_low'])}-{_weeks(base['median_ci_high'])}) "
@@ -291,8 +312,14 @@ def format_experiment_markdown(summary: dict) -> str:
     lines = [f"# {summary['experiment']}", "", f"**Question.** {summary['question']}", "",
              "**Answer.**", "", *[f"- {sentence}" for sentence in arm_sentences(summary)], "",
              f"{summary['replicates']} replicates per arm, seed {summary['seed']}, run {summary['run_id']}; "
-             f"conflicts analysed: {', '.join(summary['conflicts'])}.", "",
-             "## Duration by arm", "",
+             f"conflicts analysed: {', '.join(summary['conflicts']) or 'none (the scenario has none)'}.", ""]
+    if summary["conflicts"]:
+        lines += _duration_tables(summary)
+    return "\n".join(lines + _outcome_table(summary) + [f"Method: {summary['method']}", ""])
+
+
+def _duration_tables(summary: dict) -> list[str]:
+    lines = ["## Duration by arm", "",
              "| arm | rows | censored | median weeks (95% CI) | hazard ratio (95% CI) | log-rank p | victory | settlement |",
              "|---|---|---|---|---|---|---|---|"]
     for r in summary["arms"]:
@@ -310,7 +337,11 @@ def format_experiment_markdown(summary: dict) -> str:
                          f"({_weeks(c['median_ci_low'])}-{_weeks(c['median_ci_high'])}) | "
                          f"{'baseline' if r['arm'] == summary['baseline'] else _ratio(c)} | {_p(c['logrank_p'])} | "
                          f"{c['censored']} of {c['n']} | {100 * c['funding_share_from_crime']['mean']:.1f}% |")
-    lines += ["", "## Other outcomes (whole run, mean per replicate with 95% CI; difference from the baseline, "
+    return lines + ["", f"Log-rank test across all arms: p {_p(summary['logrank_p_all_arms'])}.", ""]
+
+
+def _outcome_table(summary: dict) -> list[str]:
+    lines = ["## Other outcomes (whole run, mean per replicate with 95% CI; difference from the baseline, "
               "paired by seed)", "",
               "| outcome | " + " | ".join(r["label"] for r in summary["arms"]) + " |",
               "|---|" + "---|" * len(summary["arms"])]
@@ -325,9 +356,7 @@ def format_experiment_markdown(summary: dict) -> str:
                          f"{show(o['difference_ci_high'])})")
             cells.append(cell)
         lines.append(f"| {OUTCOME_LABELS.get(name, name)} | " + " | ".join(cells) + " |")
-    lines += ["", f"Log-rank test across all arms: p {_p(summary['logrank_p_all_arms'])}.", "",
-              f"Method: {summary['method']}", ""]
-    return "\n".join(lines)
+    return lines + [""]
 
 
 def _number(value: float | None) -> str:

@@ -104,8 +104,10 @@ def test_interrupted_experiment_resumes_to_the_same_table(tmp_path):
 def test_folder_of_another_run_is_refused(tmp_path):
     path = write_experiment(tmp_path, replicates=20)
     run_experiment(path, out=tmp_path / "out")
-    with pytest.raises(InputError, match="holds another run"):
+    with pytest.raises(InputError, match="holds another result: replicates 20 in the folder, 30 now"):
         run_experiment(path, replicates=30, out=tmp_path / "out")
+    rerun = run_experiment(path, replicates=30, out=tmp_path / "out", overwrite=True)
+    assert rerun.table["replicate"].nunique() == 30
 
 
 def test_cli_writes_summary_with_answer_and_manifest(tmp_path):
@@ -127,7 +129,7 @@ def test_cli_writes_summary_with_answer_and_manifest(tmp_path):
 @pytest.mark.parametrize("change, key, expected", [
     ({"baseline": "nobody"}, "baseline", "baseline to be one of the arms"),
     ({"replicates": 1}, "replicates", "greater than or equal to 2"),
-    ({"colour": "red"}, "colour", "no such key"),
+    ({"colour": "red"}, "colour", "unknown key 'colour'"),
     ({"scenario": "missing.yaml"}, "scenario", "an existing scenario file"),
     ({"conflicts": ["narnia"]}, "conflicts", "conflicts of the scenario"),
     ({"outcomes": ["happiness"]}, "outcomes", "outcomes among"),

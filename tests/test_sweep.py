@@ -137,7 +137,7 @@ BAD = [
     ("outcome_as_name", changed(SOBOL, "parameters", 1, "name", value="share_ended"), "parameters[1].name",
      "not an outcome"),
     ("unknown_outcome", changed(SOBOL, "outcomes", value=["share_ended", "happiness"]), "outcomes", "happiness"),
-    ("misspelled_key", changed(SOBOL, "replicate", value=10), "replicate", "no such key"),
+    ("misspelled_key", changed(SOBOL, "replicate", value=10), "replicate", "did you mean 'replicates'"),
     ("zero_replicates", changed(SOBOL, "replicates", value=0), "replicates", "greater than or equal to 1"),
     ("missing_scenario", changed(SOBOL, "scenario", value="no_such_scenario.yaml"), "scenario", "was not found"),
     ("bad_fixed_key", changed(SOBOL, "fixed", value={"horizon": 52}), "fixed.horizon", "'horizon' is not there"),
@@ -174,7 +174,7 @@ def test_bad_options_write_nothing(tmp_path, monkeypatch):
     cases = [(["--workers", str(sweep_runner.usable_cores() + 1)], "error: --workers: at most"),
              (["--scheduler", f"tcp://127.0.0.1:{free_port()}"], "error: --scheduler: the address of a running"),
              (["--scheduler", "not an address"], "error: --scheduler: the address of a running"),
-             (["--out", str(tmp_path / "busy")], "--out: an empty or new folder")]
+             (["--out", str(tmp_path / "busy")], "it holds files threatnet did not write (notes.txt)")]
     for options, says in cases:
         result = CliRunner().invoke(app, ["sweep", str(path), *options])
         assert result.exit_code == 2, (options, result.output)
@@ -234,24 +234,27 @@ def test_integer_parameters_are_rounded(tmp_path):
     assert points["un_officers"].dtype == np.int64 and points["un_officers"].between(2400, 18000).all()
 
 
-def test_folder_of_a_run_killed_while_claiming_it_is_taken(tmp_path):
-    """Killed after scenario.json but before sweep.json: the folder holds only the sweep's own files."""
-    from sim.sweep.runner import check_folder
+def test_folder_of_another_sweep_is_refused_and_names_the_difference(tmp_path):
+    """A folder claimed by a sweep killed before its first point: the same sweep takes it over, another
+    seed is refused with what differs (the folder's own manifest says which sweep it was)."""
+    from sim.outputs import ResultFolder
+    from sim.sweep.runner import POINT_PATTERN, sweep_identity
     sweep = load_sweep(write_sweep(tmp_path, GRID))
     out = tmp_path / "out"
-    (out / "replicates").mkdir(parents=True)
-    (out / "scenario.json").write_text("{}")
-    check_folder(sweep, out)
-    (out / "notes.txt").write_text("someone else's")
-    with pytest.raises(InputError, match="holds other files"):
-        check_folder(sweep, out)
+    with ResultFolder(out, "sweep", sweep_identity(sweep), patterns=[POINT_PATTERN]):
+        pass  # claimed, then killed: a manifest with status running, nothing else
+    other = load_sweep(write_sweep(tmp_path, {**GRID, "seed": GRID["seed"] + 1}))
+    with pytest.raises(InputError, match=f"seed {GRID['seed']} in the folder, {GRID['seed'] + 1} now"):
+        with ResultFolder(out, "sweep", sweep_identity(other), patterns=[POINT_PATTERN]):
+            pass
+    with ResultFolder(out, "sweep", sweep_identity(sweep), patterns=[POINT_PATTERN]) as again:
+        assert again.resumed
 
 
 def test_torn_point_files_are_run_again(tmp_path):
     (tmp_path / "replicates").mkdir()
     pd.DataFrame({"point": [0], "replicate": [0]}).to_parquet(point_path(tmp_path, 0, 10))
     point_path(tmp_path, 1, 10).write_bytes(b"PAR1 torn by a power cut")
-    (tmp_path / "replicates" / ".point=00002.parquet.partial").write_bytes(b"half")
     assert finished_points(tmp_path) == {0}
     assert sorted(p.name for p in (tmp_path / "replicates").iterdir()) == ["point=00000.parquet"]
 

@@ -27,7 +27,7 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 from scipy.stats import spearmanr
 
-from ..outputs import write_json
+from ..outputs import open_folder
 from ..scenario import InputError
 from .design import morris_levels, salib_problem, sample_matrix
 from .spec import ParameterPlan, SweepSpec
@@ -170,8 +170,9 @@ def analyse(folder: str | Path) -> dict:
                        "design": kind, "points": len(summary), "replicates_per_point": spec.replicates,
                        "confidence": CONFIDENCE, "method": METHODS[kind], "outcomes": outcomes, "second_order": second_order,
                        "skipped": skipped})
-    write_json(folder / "analysis.json", analysis)
-    (folder / "analysis.md").write_text(format_markdown(analysis))
+    with open_folder(folder, ("sweep",)) as claimed:
+        claimed.write_json("analysis.json", analysis)
+        claimed.write_text("analysis.md", format_markdown(analysis))
     return analysis
 
 

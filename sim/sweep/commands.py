@@ -8,7 +8,6 @@ at import time.
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -18,53 +17,52 @@ import typer
 
 @contextlib.contextmanager
 def point_progress() -> Iterator:
-    """A progress bar over points with elapsed time and ETA (on a terminal); yields progress(done, total)."""
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    """Progress over points (on a terminal a bar, else plain lines); yields progress(done, total).
+    Points finished by an earlier run count as done, not as speed."""
+    from ..progress import progress as show
 
-    columns = (TextColumn("points"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-               TimeRemainingColumn())
-    with Progress(*columns, transient=False, disable=not sys.stderr.isatty()) as bar:
-        task = None
+    with contextlib.ExitStack() as stack:
+        set_done = None
 
         def progress(done: int, total: int) -> None:
-            nonlocal task
-            if task is None:  # points finished by an earlier run count as done, not as speed
-                task = bar.add_task("points", total=total, completed=done)
-            else:
-                bar.update(task, completed=done)
+            nonlocal set_done
+            if set_done is None:
+                set_done = stack.enter_context(show("points", total, "points", done=done))
+            set_done(done)
         yield progress
 
 
 def register(app: typer.Typer) -> None:
     """Add sweep, analyze and bench-sweep to `app`."""
-    from ..cli import reports_input_errors
+    from ..cli import interrupted, reports_input_errors
 
     @app.command()
     @reports_input_errors
     def sweep(
-        sweep_file: Annotated[Path, typer.Argument(help="sweep YAML file", show_default=False)],
+        sweep_file: Annotated[str, typer.Argument(help="sweep YAML file, or the name of a shipped one",
+                                                  show_default=False)],
         scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. "
                                                            "tcp://HOST:8786 (default: a LocalCluster here)")] = None,
         workers: Annotated[int | None, typer.Option(help="LocalCluster worker processes, one thread each (default: "
                                                          "one per core); with --scheduler, workers to wait for",
                                                     min=1, max=100_000)] = None,
         out: Annotated[Path | None, typer.Option(help="output folder (default: results/<sweep>/<run id>)")] = None,
+        overwrite: Annotated[bool, typer.Option(help="replace a finished result of another sweep in --out (only "
+                                                     "the files its manifest lists)")] = False,
     ) -> None:
         """Run a parameter sweep on Dask; run the same command again to resume after a crash."""
+        from ..shipped import resolve
         from .runner import SweepTaskError, run_sweep
         from .spec import load_sweep
 
-        loaded = load_sweep(sweep_file)
+        loaded = load_sweep(resolve(sweep_file, "sweeps"))
         folder = out or loaded.default_folder()
         with point_progress() as progress:
             try:
                 result = run_sweep(loaded, folder, scheduler, workers, progress,
-                                   warn=lambda line: typer.echo(line, err=True))
-            except KeyboardInterrupt:
-                typer.echo(f"interrupted: finished points are kept in {folder}/; run the same command to resume",
-                           err=True)
-                raise typer.Exit(130) from None
+                                   warn=lambda line: typer.echo(line, err=True), overwrite=overwrite)
+            except KeyboardInterrupt as error:
+                interrupted(f"finished points are kept in {folder}/", error)
             except SweepTaskError as error:
                 typer.echo(f"error: {error}", err=True)
                 raise typer.Exit(1) from None
@@ -92,7 +90,7 @@ def register(app: typer.Typer) -> None:
     @app.command("bench-sweep")
     @reports_input_errors
     def bench_sweep(
-        scenario: Annotated[Path, typer.Argument(help="scenario YAML")] = Path("scenarios/west_africa_2009.yaml"),
+        scenario: Annotated[str, typer.Argument(help="scenario YAML or shipped name")] = "west_africa_2009",
         points: Annotated[int, typer.Option(help="points of the sweep", min=2, max=100_000)] = 100,
         replicates: Annotated[int, typer.Option(help="replicates per point", min=1, max=1_000_000)] = 200,
         workers: Annotated[int | None, typer.Option(help="worker processes and threads (default: all cores)",
@@ -101,4 +99,7 @@ def register(app: typer.Typer) -> None:
         """Time the same replicates as a Dask sweep (LocalCluster) and in-process; print the ratio."""
         from .bench import benchmark_sweep, format_sweep_benchmark
 
-        typer.echo(format_sweep_benchmark(benchmark_sweep(scenario, points, replicates, workers)))
+        from ..shipped import resolve
+
+        typer.echo(format_sweep_benchmark(benchmark_sweep(resolve(scenario, "scenarios"), points, replicates,
+                                                          workers)))

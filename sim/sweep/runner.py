@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import json
 import os
 import re
 import time
@@ -44,11 +42,10 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .. import __version__
 from ..model import compile_from
 from ..montecarlo import DEFAULT_CHUNK, default_workers, iterate_chunks
-from ..outputs import atomic_write, manifest, write_json
-from ..scenario import InputError, Scenario, scenario_hash
+from ..outputs import ResultFolder, code_fingerprint, manifest
+from ..scenario import InputError, Scenario
 from ..survival import kaplan_meier_median
 from .design import design_points, point_overrides
 from .spec import OUTCOMES, Sweep
@@ -62,8 +59,6 @@ CONNECT_TIMEOUT_S = 15
 # is imported, so on other clusters they belong in the worker's environment (docs/SWEEPS.md).
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
               "MKL_NUM_THREADS": "1"}
-MODEL_SOURCES = ("rng.py", "rules.py", "state.py", "actions.py", "kernel.py", "model.py", "montecarlo.py",
-                 "summary.py", "scenario/schema.py", "scenario/loader.py", "scenario/references.py")
 
 
 class SweepTaskError(RuntimeError):
@@ -86,13 +81,9 @@ class SweepResult:
 
 @functools.cache
 def model_fingerprint() -> str:
-    """Hash of the sources that decide a replicate's numbers, so that a worker running other code
-    than the client refuses to add its points to the table (and a resume with changed code is refused)."""
-    here = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(__version__.encode())
-    for name in MODEL_SOURCES:
-        digest.update((here / name).read_bytes())
-    return digest.hexdigest()[:16]
+    """The model code's fingerprint (sim.outputs.code_fingerprint), cached per process: a worker running
+    other code than the client refuses to add its points to the table."""
+    return code_fingerprint()
 
 
 def base_scenario(scenario: Scenario) -> Scenario:
@@ -149,18 +140,21 @@ def point_path(folder: Path, point: int, total: int) -> Path:
     return folder / "replicates" / f"point={point:0{width}d}.parquet"
 
 
+POINT_PATTERN = "replicates/point=*.parquet"
+DESCRIPTION_FILES = ("scenario.json", "points.parquet", "sweep.json")
+
+
 def finished_points(folder: Path) -> set[int]:
-    """Points whose table is on disk and whole; a file that cannot be read (a torn write after a
-    power cut, on a file system that reorders) is removed so that its point runs again."""
+    """Points whose table is on disk and whole. Files are written whole (sim.outputs), so one that
+    cannot be read was damaged afterwards (a power cut on a file system that reorders writes): it is
+    one of this sweep's own files, and is removed so that its point runs again."""
     done: set[int] = set()
     replicates = folder / "replicates"
     if not replicates.is_dir():
         return done
     for path in replicates.iterdir():
         match = POINT_FILE.fullmatch(path.name)
-        if path.name.endswith(".partial"):
-            path.unlink(missing_ok=True)  # left by a killed client
-        elif match:
+        if match:
             try:
                 whole = pq.read_metadata(path).num_rows > 0
             except Exception:  # noqa: BLE001 - pyarrow raises several types for a torn file
@@ -172,85 +166,30 @@ def finished_points(folder: Path) -> set[int]:
     return done
 
 
-def write_durably(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a hidden partial file, fsync it, rename it over `path`, fsync the folder."""
-    with atomic_write(path) as partial:
-        write(partial)
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+def sweep_identity(sweep: Sweep) -> dict:
+    """What makes two sweep runs the same run: the spec, the base scenario and the model code."""
+    return {"sweep_hash": sweep.fingerprint(), "seed": int(sweep.spec.seed), "code": model_fingerprint()}
 
 
-def write_json_durably(path: Path, data: dict) -> None:
-    write_durably(path, lambda partial: write_json(partial, data))
-
-
-def check_folder(sweep: Sweep, folder: Path) -> None:
-    """Refuse a folder that holds anything but this sweep's results (before anything is written)."""
-    marker = folder / "sweep.json"
-    if marker.is_file():
-        same_spec = json.loads(marker.read_text()) == sweep.spec_record()
-        stored = json.loads((folder / "scenario.json").read_text()) if (folder / "scenario.json").is_file() else None
-        same_base = stored is not None and _canonical_hash(stored) == scenario_hash(sweep.base)
-        if not (same_spec and same_base):
-            raise InputError(str(folder), "--out", "a folder of this same sweep (to resume it) or a new one; it "
-                                                   "holds another sweep's results")
-        previous = _read_manifest(folder).get("model_fingerprint")
-        if previous and previous != model_fingerprint():
-            raise InputError(str(folder), "--out", "a folder whose points ran with this model code; the model "
-                                                   "has changed since (use a new --out, or delete the folder)")
-    elif folder.exists() and not _unfinished_claim(folder):
-        raise InputError(str(folder), "--out", "an empty or new folder, or one of this sweep; this one holds "
-                                               "other files")
-
-
-def _unfinished_claim(folder: Path) -> bool:
-    """True for an empty folder, or one where a killed run had begun `claim_folder` but not written
-    sweep.json: only its own files (or hidden partial files), and no point yet."""
-    names = {path.name for path in folder.iterdir() if not path.name.startswith(".")}
-    replicates = folder / "replicates"
-    return names <= CLAIM_FILES and not (replicates.is_dir() and any(replicates.iterdir()))
-
-
-def _canonical_hash(data: dict) -> str:
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _read_manifest(folder: Path) -> dict:
-    try:
-        return json.loads((folder / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-CLAIM_FILES = {"replicates", "scenario.json", "points.parquet"}  # written by claim_folder before sweep.json
-
-
-def claim_folder(sweep: Sweep, points: pd.DataFrame, folder: Path) -> None:
-    """Write the files that describe the sweep, once: sweep.json last, as the mark of a claimed folder."""
-    if (folder / "sweep.json").is_file():
+def describe_sweep(sweep: Sweep, points: pd.DataFrame, folder: ResultFolder) -> None:
+    """scenario.json, points.parquet and sweep.json, written once when the folder is new."""
+    if all((folder.path / name).is_file() for name in DESCRIPTION_FILES):
         return
-    (folder / "replicates").mkdir(parents=True, exist_ok=True)
-    write_json_durably(folder / "scenario.json", sweep.base.model_dump(mode="json", by_alias=True))
-    write_durably(folder / "points.parquet", lambda partial: points.to_parquet(partial, index=False))
-    write_json_durably(folder / "sweep.json", sweep.spec_record())
+    folder.write_json("scenario.json", sweep.base.model_dump(mode="json", by_alias=True))
+    folder.write_parquet("points.parquet", points)
+    folder.write_json("sweep.json", sweep.spec_record())
 
 
-def write_manifest(sweep: Sweep, folder: Path, points: int, completed: int, status: str, wall_seconds: float,
-                   scheduler: str, workers: int, threads: int) -> None:
+def sweep_record(sweep: Sweep, points: int) -> dict:
+    """What the manifest says about a sweep beyond the protocol's fields."""
     import SALib
     import dask
     import distributed
     import scipy
     from importlib.metadata import version
 
-    record = manifest(
-        sweep.base, sweep.spec.seed, kind="sweep", sweep=sweep.spec.name, sweep_file=str(sweep.file),
+    return manifest(
+        sweep.base, sweep.spec.seed, sweep=sweep.spec.name, sweep_file=str(sweep.file),
         sweep_hash=sweep.fingerprint(), run_id=sweep.run_id, base_scenario_file=str(sweep.scenario_file),
         fixed=sweep.spec.fixed, design=sweep.spec.design.model_dump(mode="json", exclude_none=True),
         parameters=[p.record() for p in sweep.parameters], points=points,
@@ -258,15 +197,14 @@ def write_manifest(sweep: Sweep, folder: Path, points: int, completed: int, stat
         seeding="common random numbers: replicate i of every point uses replicate_seed(seed, i)",
         layout={"replicates": "replicates/point=NNNNN.parquet, one row per (point, replicate, conflict)",
                 "points": "points.parquet", "summary": "point_summary.parquet"},
-        scheduler=scheduler, workers=workers, worker_threads=threads, status=status,
-        completed_points=completed, wall_seconds=round(wall_seconds, 3), model_fingerprint=model_fingerprint(),
+        model_fingerprint=model_fingerprint(),
         sweep_packages={"dask": dask.__version__, "distributed": distributed.__version__,
                         "SALib": getattr(SALib, "__version__", None) or version("SALib"),
                         "scipy": scipy.__version__})
-    write_json_durably(folder / "manifest.json", record)
 
 
-def write_point_summary(folder: Path, points: pd.DataFrame, known: dict[int, dict] | None = None) -> pd.DataFrame:
+def write_point_summary(folder: ResultFolder, points: pd.DataFrame,
+                        known: dict[int, dict] | None = None) -> pd.DataFrame:
     """point_summary.parquet: the outcomes tasks returned (`known`), and for points finished by an
     earlier run, outcomes from their files, read one at a time (memory holds one point's table)."""
     total, known = len(points), known or {}
@@ -274,10 +212,10 @@ def write_point_summary(folder: Path, points: pd.DataFrame, known: dict[int, dic
     def outcomes(point: int) -> dict:
         if point in known:
             return known[point]
-        return summarise_point(pd.read_parquet(point_path(folder, point, total), columns=SUMMARY_COLUMNS))
+        return summarise_point(pd.read_parquet(point_path(folder.path, point, total), columns=SUMMARY_COLUMNS))
     records = [{"point": int(point), **outcomes(int(point))} for point in points["point"]]
     summary = points.merge(pd.DataFrame(records), on="point", how="left")
-    write_durably(folder / "point_summary.parquet", lambda partial: summary.to_parquet(partial, index=False))
+    folder.write_parquet("point_summary.parquet", summary)
     return summary
 
 
@@ -310,8 +248,10 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
             raise InputError("--workers", "", f"at most {cores}, the cores of this machine (each worker runs one "
                                               f"thread, and more would only share cores); got {count}")
         # dashboard on a free port: two sweeps on one machine must not fight over :8787
-        with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",
-                          env=WORKER_ENV, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        with _interrupts_ignored():  # the worker processes start with SIGINT ignored, and keep it so
+            cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   env=WORKER_ENV, silence_logs=logging.CRITICAL)
+        with cluster, Client(cluster) as client:
             yield client
         return
     try:
@@ -323,6 +263,24 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
         if workers:
             client.wait_for_workers(workers)
         yield client
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """SIGINT ignored while worker processes start (a disposition children inherit): Ctrl-C on a terminal
+    reaches every process of the group, and the workers' own KeyboardInterrupts would print a hundred
+    lines of tracebacks. The client alone handles Ctrl-C, and shuts the cluster down."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def cluster_size(client) -> tuple[int, int]:
@@ -347,53 +305,49 @@ def oversubscribed_hosts(client) -> list[str]:
 
 def run_sweep(sweep: Sweep, folder: str | Path | None = None, scheduler: str | None = None,
               workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-              warn: Callable[[str], None] | None = None) -> SweepResult:
+              warn: Callable[[str], None] | None = None, overwrite: bool = False) -> SweepResult:
     """Run (or resume) a sweep into `folder` (default results/<sweep>/<run id>).
 
-    `progress(done, total)` is called once before the first task and after each point. Raises
-    KeyboardInterrupt after recording progress in the manifest if interrupted; finished points stay.
+    `progress(done, total)` is called once before the first task and after each point. The folder is
+    claimed (sim.outputs) before any point runs; a folder of another sweep, seed or model code is
+    refused. Raises KeyboardInterrupt after recording progress in the manifest if interrupted
+    (Ctrl-C, SIGTERM); finished points stay and the same call resumes after them.
     """
-    folder = Path(folder) if folder is not None else sweep.default_folder()
+    path = Path(folder) if folder is not None else sweep.default_folder()
     points = design_points(sweep.spec, sweep.parameters)
     total = len(points)
-    check_folder(sweep, folder)
-    done = finished_points(folder)
-    todo = [int(point) for point in points["point"] if int(point) not in done]
-    started = time.perf_counter()
-    scheduler_name, size, known = scheduler or "LocalCluster", (0, 0), {}
-    if todo:
-        with dask_client(scheduler, workers) as client:
-            claim_folder(sweep, points, folder)  # after the connection: bad input writes nothing
-            size = cluster_size(client)
-            for problem in (oversubscribed_hosts(client) if scheduler else []):
-                (warn or print)(f"warning: more Dask threads than cores on {problem}; use --nthreads 1 and at "
-                                "most one worker per core")
-            record = functools.partial(write_manifest, sweep, folder, total, scheduler=scheduler_name,
-                                       workers=size[0], threads=size[1])
-            record(completed=len(done), status="running", wall_seconds=0.0)
-            if progress:
-                progress(len(done), total)
-            try:
-                _compute(client, sweep, points, todo, folder, done, known, progress)
-            except BaseException as error:
-                record(completed=len(done), status="interrupted" if isinstance(error, KeyboardInterrupt) else "failed",
-                       wall_seconds=time.perf_counter() - started)
-                raise
-    claim_folder(sweep, points, folder)
-    summary = write_point_summary(folder, points, known)
-    wall = time.perf_counter() - started
-    if not todo:  # nothing ran now: keep what the manifest says about the cluster that ran the points
-        previous = _read_manifest(folder)
-        scheduler_name = previous.get("scheduler", scheduler_name)
-        size = (previous.get("workers", 0), previous.get("worker_threads", 0))
-        wall = previous.get("wall_seconds", wall)
-    write_manifest(sweep, folder, total, completed=total, status="complete", wall_seconds=wall,
-                   scheduler=scheduler_name, workers=size[0], threads=size[1])
-    return SweepResult(folder=folder, points=total, completed=total, ran=len(todo), wall_seconds=wall,
+    with ResultFolder(path, "sweep", sweep_identity(sweep), patterns=[POINT_PATTERN], overwrite=overwrite) as out:
+        started = time.perf_counter()
+        previous = dict(out.record)
+        out.update(**sweep_record(sweep, total))
+        describe_sweep(sweep, points, out)
+        done = finished_points(out.path)
+        todo = [int(point) for point in points["point"] if int(point) not in done]
+        scheduler_name, size, known = scheduler or "LocalCluster", (0, 0), {}
+        if todo:
+            with dask_client(scheduler, workers) as client:
+                size = cluster_size(client)
+                for problem in (oversubscribed_hosts(client) if scheduler else []):
+                    (warn or print)(f"warning: more Dask threads than cores on {problem}; use --nthreads 1 and at "
+                                    "most one worker per core")
+                out.update(scheduler=scheduler_name, workers=size[0], worker_threads=size[1],
+                           completed_points=len(done), status="running")
+                if progress:
+                    progress(len(done), total)
+                _compute(client, sweep, points, todo, out, done, known, progress)
+        summary = write_point_summary(out, points, known)
+        wall = time.perf_counter() - started
+        if not todo:  # nothing ran now: keep what the manifest says about the cluster that ran the points
+            scheduler_name = previous.get("scheduler", scheduler_name)
+            size = (previous.get("workers", 0), previous.get("worker_threads", 0))
+            wall = previous.get("wall_seconds", wall)
+        out.finish(completed_points=total, wall_seconds=round(wall, 3), scheduler=scheduler_name,
+                   workers=size[0], worker_threads=size[1])
+    return SweepResult(folder=path, points=total, completed=total, ran=len(todo), wall_seconds=wall,
                        workers=size[0], threads=size[1], summary=summary)
 
 
-def _compute(client, sweep: Sweep, points: pd.DataFrame, todo: list[int], folder: Path, done: set[int],
+def _compute(client, sweep: Sweep, points: pd.DataFrame, todo: list[int], folder: ResultFolder, done: set[int],
              known: dict[int, dict], progress: Callable[[int, int], None] | None) -> None:
     """Submit the points not yet done; write each table as it arrives, in whatever order."""
     from distributed import as_completed
@@ -414,9 +368,10 @@ def _compute(client, sweep: Sweep, points: pd.DataFrame, todo: list[int], folder
                 raise
             except Exception as error:  # noqa: BLE001 - whatever the worker raised, after retries
                 raise SweepTaskError(f"point {point} failed: {type(error).__name__}: {error}") from error
-            write_durably(point_path(folder, point, total), lambda partial: table.to_parquet(partial, index=False))
+            folder.write_parquet(point_path(folder.path, point, total).relative_to(folder.path).as_posix(), table)
             future.release()
             done.add(point)
+            folder.update(completed_points=len(done))
             if progress:
                 progress(len(done), total)
     finally:

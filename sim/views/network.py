@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.colors
 import plotly.graph_objects as go
 
+from ..scenario import InputError
 from .load import edge_flows, open_result
 from .style import finish
 
@@ -45,7 +46,8 @@ def network_map(source, edges: pd.DataFrame | None = None) -> go.Figure:
         result = open_result(source)
         scenario = result.scenario
         if scenario is None:
-            raise ValueError(f"{result.folder}: no scenario.json to draw the network from")
+            raise InputError(str(result.folder), "", "a result folder with its scenario.json (to draw the "
+                                                     "network from); it has none")
         edges = edge_flows(result) if edges is None else edges
     nodes = {node["id"]: node for node in scenario["network"]["nodes"]}
     figure = go.Figure()

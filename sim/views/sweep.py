@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import pyarrow.parquet as pq
 from plotly.subplots import make_subplots
 
+from ..scenario import InputError
 from .load import open_result
 from .style import colour, finish, outcome_factor, outcome_label, parameter_label
 
@@ -31,7 +32,8 @@ def point_table(source) -> pd.DataFrame:
     result = open_result(source)
     path = result.path("point_summary.parquet")
     if path is None:
-        raise ValueError(f"{result.folder}: no point_summary.parquet")
+        raise InputError(str(result.folder), "", "a finished sweep; it has no point_summary.parquet (run the same "
+                                                 "threatnet sweep command to finish it)")
     return pd.read_parquet(path)
 
 
