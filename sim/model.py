@@ -21,6 +21,7 @@ import numpy as np
 
 from . import actions
 from .scenario import Scenario, load_scenario
+from .shipped import default_scenario
 from .state import CompiledScenario, compile_scenario
 
 
@@ -122,7 +123,7 @@ class ThreatNetworkModel(mesa.Model):
             (`levers__criminal_funding=False` sets `levers.criminal_funding`).
     """
 
-    def __init__(self, scenario: str | Path | Scenario | CompiledScenario = "scenarios/west_africa_2009.yaml",
+    def __init__(self, scenario: str | Path | Scenario | CompiledScenario = default_scenario(),
                  rng: int | None = None, **overrides):
         key_paths = {key.replace("__", "."): value for key, value in overrides.items()}
         self.compiled = compile_from(scenario, key_paths)
