@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install run test bench clean browser
+.PHONY: install run test bench clean browser slurm
 
 install: $(VENV)/.installed
 
@@ -27,8 +27,18 @@ browser:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 	@[ -x $(CHROMIUM) ] || { echo "error: $(CHROMIUM) still missing after apt-get install chromium" >&2; exit 1; }
 
-test: install browser
-	THREATNET_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -n 2 -q
+# The SLURM test (tests/test_slurm.py) starts Debian's munged, slurmctld and slurmd on 127.0.0.1 with its own
+# configuration and runs a sweep through dask-jobqueue; THREATNET_REQUIRE_SLURM makes it fail rather than skip
+# if they are missing. It needs root (slurmd runs jobs as SlurmdUser=root).
+SLURM_PROGRAMS = /usr/sbin/slurmctld /usr/sbin/slurmd /usr/sbin/munged /usr/bin/sbatch
+
+slurm:
+	@(for p in $(SLURM_PROGRAMS); do [ -x $$p ] || exit 1; done) || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null; }
+	@for p in $(SLURM_PROGRAMS); do [ -x $$p ] || { echo "error: $$p still missing after apt-get install slurm-wlm munge" >&2; exit 1; }; done
+
+test: install browser slurm
+	THREATNET_REQUIRE_BROWSER=1 THREATNET_REQUIRE_SLURM=1 $(BIN)/python -m pytest -n 2 -q
 
 clean:
 	rm -rf $(VENV) results/runs results/quickstart
