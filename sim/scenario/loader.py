@@ -24,6 +24,7 @@ import json
 import math
 import re
 import stat
+import threading
 import types
 import typing
 from collections.abc import Sequence
@@ -231,14 +232,16 @@ def _read_layer(path: Path, what: str = "scenario", shown: str | None = None) ->
 # Documents read by `read_yaml_mapping`, so that `validate_document` can quote their source text.
 _RECENT: collections.OrderedDict[int, _Layer] = collections.OrderedDict()
 _RECENT_MAX = 4
+_RECENT_LOCK = threading.Lock()
 
 
 def read_yaml_mapping(path: Path, what: str = "scenario") -> dict:
     """Read one YAML file that must hold a mapping, with safe loading only."""
     layer = _read_layer(Path(path), what)
-    _RECENT[id(layer.data)] = layer
-    while len(_RECENT) > _RECENT_MAX:
-        _RECENT.popitem(last=False)
+    with _RECENT_LOCK:
+        _RECENT[id(layer.data)] = layer
+        while len(_RECENT) > _RECENT_MAX:
+            _RECENT.popitem(last=False)
     return layer.data
 
 
@@ -714,7 +717,8 @@ def validate_document(model: type[ModelT], data: dict, file: str) -> ModelT:
     Data returned by `read_yaml_mapping` is reported with its source text (line numbers, what YAML
     made of a value); other data by key path alone.
     """
-    layer = _RECENT.get(id(data))
+    with _RECENT_LOCK:
+        layer = _RECENT.get(id(data))
     sources = _Sources([layer]) if layer is not None and layer.data is data else None
     return _validate(model, data, file, sources)
 
