@@ -98,11 +98,12 @@ def default_scenario() -> Path:
 
 
 def resolve(path_or_name: str | Path, kind: str) -> Path:
-    """An existing file path as given; else the shipped file of `kind` with that bare name
-    (`west_africa_2009` or `west_africa_2009.yaml`); else InputError."""
+    """An existing path as given (the loader says what is wrong with a folder or device); else the
+    shipped file of `kind` with that bare name (`west_africa_2009` or `west_africa_2009.yaml`); else
+    InputError."""
     _check_kind(kind)
     path = Path(path_or_name)
-    if path.is_file():
+    if path.exists():
         return path
     text = str(path_or_name)
     if text and len(path.parts) == 1 and path.name == text and text not in (".", ".."):

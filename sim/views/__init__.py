@@ -9,12 +9,22 @@ Views read folders and aggregate before they plot (`sim.views.load`): they never
 never put raw replicate rows into a figure. `sim.report.write_report` assembles them into one page.
 """
 
-from .load import Result, duration_counts, open_result, sample_series
-from .network import network_map
-from .outcomes import arm_outcomes
-from .series import SeriesViews, series_figures
-from .survival import SurvivalData, duration_histogram, end_type_shares, kaplan_meier, survival_curves, survival_data
-from .sweep import sensitivity_bars, sweep_heatmap, sweep_parallel
+# Loaded on first use (module __getattr__), so that registering the CLI commands stays cheap.
+_LAZY = {"Result": "load", "duration_counts": "load", "open_result": "load", "sample_series": "load",
+         "network_map": "network", "arm_outcomes": "outcomes", "SeriesViews": "series",
+         "series_figures": "series", "SurvivalData": "survival", "duration_histogram": "survival",
+         "end_type_shares": "survival", "kaplan_meier": "survival", "survival_curves": "survival",
+         "survival_data": "survival", "sensitivity_bars": "sweep", "sweep_heatmap": "sweep",
+         "sweep_parallel": "sweep"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Result", "SeriesViews", "SurvivalData", "arm_outcomes", "duration_counts", "duration_histogram",
            "end_type_shares", "kaplan_meier", "network_map", "open_result", "sample_series", "sensitivity_bars",
