@@ -40,5 +40,6 @@ slurm:
 test: install browser slurm
 	THREATNET_REQUIRE_BROWSER=1 THREATNET_REQUIRE_SLURM=1 $(BIN)/python -m pytest -n 2 -q
 
+# Results are the user's: clean removes only what the build made.
 clean:
-	rm -rf $(VENV) results/runs results/quickstart
+	rm -rf $(VENV) build dist *.egg-info

@@ -12,8 +12,7 @@ that needs them (module `__getattr__`), so `threatnet validate` and `schema` sta
 
 __version__ = "0.1.0"
 
-from .numba_cache import (_choose_numba_cache, _configure_numba_cache, _source_digest,  # noqa: E402,F401
-                          _writable)
+from .numba_cache import _configure_numba_cache  # noqa: E402
 
 _configure_numba_cache()
 

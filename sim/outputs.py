@@ -280,7 +280,7 @@ class ResultFolder:
 
     def __exit__(self, kind, error, traceback) -> None:
         try:
-            if isinstance(error, InputError) and not self.resumed and not self.adding:
+            if isinstance(error, InputError) and not self.resumed and not self.adding and not self._wrote_any():
                 self._discard()  # bad input found after the claim (a scheduler address) writes nothing
             elif error is not None and self.record.get("status") == "running":
                 status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
@@ -340,7 +340,7 @@ class ResultFolder:
 
     def owns(self, relative: str, record: dict | None = None) -> bool:
         record = self.record if record is None else record
-        return relative in record.get("files", []) or any(
+        return relative == MANIFEST or relative in record.get("files", []) or any(
             fnmatch.fnmatchcase(relative, pattern) for pattern in record.get("patterns", []))
 
     def _entries(self) -> list[str]:
@@ -379,6 +379,10 @@ class ResultFolder:
             if relative != LOCK and (relative == MANIFEST or self.owns(relative, stored)):
                 (self.path / relative).unlink(missing_ok=True)
         self._remove_empty_folders()
+
+    def _wrote_any(self) -> bool:
+        """Whether any of this folder's own files (other than the manifest) is on disk: work to keep."""
+        return any(relative not in (MANIFEST, LOCK) and self.owns(relative) for relative in self._entries())
 
     def _discard(self) -> None:
         """Remove what this command wrote to a folder that was new or empty (and the folder, if it made it)."""

@@ -300,9 +300,14 @@ def tmpfs(folder: Path, size: str):
 def test_a_full_disk_is_one_line_and_the_same_command_resumes(tmp_path):
     scenario = small_scenario(tmp_path)
     with tmpfs(tmp_path / "disk", "200k") as disk:
+        sweep = {"name": "full", "scenario": str(GUINEA_BISSAU), "fixed": {"horizon_weeks": 104},
+                 "design": {"kind": "grid"}, "replicates": 20, "seed": 1,
+                 "parameters": [{"name": "corruption", "key": "levers.corruption_scale", "values": [0.5, 1.0]}]}
+        (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(sweep))
         commands = {"run": ("run", scenario, "--driver", "kernel"),
                     "mc": ("mc", scenario, "--replicates", 2000, "--chunk-size", 100, "--series-sample", 50),
-                    "experiment": ("experiment", "criminal_funding", "--replicates", 200)}
+                    "experiment": ("experiment", "criminal_funding", "--replicates", 200),
+                    "sweep": ("sweep", tmp_path / "sweep.yaml", "--workers", 1)}
         for kind, command in commands.items():
             (disk / "filler").write_bytes(b"\0" * 150_000)
             done = cli(*command, "--out", disk / kind, cwd=tmp_path)

@@ -111,11 +111,10 @@ def test_resolve_finds_shipped_names(tmp_path, monkeypatch, name, kind, expected
     ("scenarios/west_africa_2009.yaml", "scenarios"),  # a path (not there from here), not a bare name
     ("west_africa_2009.yml", "scenarios"),
     (".yaml", "scenarios"),
-    ("", "scenarios"),
-    ("..", "scenarios"),
-    ("sub", "scenarios"),                     # a folder
 ])
 def test_resolve_refuses_the_rest(tmp_path, monkeypatch, name, kind):
+    """Anything neither an existing path nor a shipped name. (An existing folder is passed through:
+    the loader then says 'this is a folder', which tests/test_bad_input.py checks.)"""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "sub").mkdir()
     with pytest.raises(InputError) as raised:
@@ -215,50 +214,50 @@ def temp_root(tmp_path, monkeypatch):
 
 def test_writable_really_writes(tmp_path):
     folder = tmp_path / "a" / "b"
-    assert sim._writable(folder)
+    assert sim.numba_cache._writable(folder)
     assert folder.is_dir() and list(folder.iterdir()) == []  # the probe is gone
     (tmp_path / "f").write_text("")
-    assert not sim._writable(tmp_path / "f" / "x")
-    assert not sim._writable(Path("bad\0name"))
+    assert not sim.numba_cache._writable(tmp_path / "f" / "x")
+    assert not sim.numba_cache._writable(Path("bad\0name"))
 
 
 def test_cache_respects_a_writable_user_folder(tmp_path, temp_root):
     given = str(tmp_path / "mine")
-    assert sim._choose_numba_cache({"NUMBA_CACHE_DIR": given}) == (given, [], "user")
+    assert sim.numba_cache._choose_numba_cache({"NUMBA_CACHE_DIR": given}) == (given, [], "user")
 
 
 def test_cache_prefers_xdg_then_home(tmp_path, temp_root, monkeypatch):
     tmp, blocker = temp_root
-    digest = sim._source_digest()
+    digest = sim.numba_cache._source_digest()
     xdg = tmp_path / "xdg"
-    folder, tried, how = sim._choose_numba_cache({"XDG_CACHE_HOME": str(xdg)})
+    folder, tried, how = sim.numba_cache._choose_numba_cache({"XDG_CACHE_HOME": str(xdg)})
     assert (folder, tried, how) == (str(xdg / "threatnet" / f"numba-{digest}"), [], "lasting")
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    folder, _, how = sim._choose_numba_cache({"XDG_CACHE_HOME": "relative/xdg"})  # ignored, as XDG says
+    folder, _, how = sim.numba_cache._choose_numba_cache({"XDG_CACHE_HOME": "relative/xdg"})  # ignored, as XDG says
     assert (folder, how) == (str(home / ".cache" / "threatnet" / f"numba-{digest}"), "lasting")
 
 
 def test_cache_does_not_create_a_missing_home(tmp_path, temp_root, monkeypatch):
     tmp, _ = temp_root
     monkeypatch.setenv("HOME", str(tmp_path / "no-such-home"))
-    folder, tried, how = sim._choose_numba_cache({})
+    folder, tried, how = sim.numba_cache._choose_numba_cache({})
     assert how == "lasting" and Path(folder).parent == tmp / f"threatnet-{UID}"
-    assert tried == [str(tmp_path / "no-such-home" / ".cache" / "threatnet" / f"numba-{sim._source_digest()}")]
+    assert tried == [str(tmp_path / "no-such-home" / ".cache" / "threatnet" / f"numba-{sim.numba_cache._source_digest()}")]
     assert not (tmp_path / "no-such-home").exists()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", "")  # Path.home() is then the working folder
-    folder, tried, how = sim._choose_numba_cache({})
+    folder, tried, how = sim.numba_cache._choose_numba_cache({})
     assert how == "lasting" and Path(folder).parent == tmp / f"threatnet-{UID}" and tried == []
     assert not (tmp_path / ".cache").exists()
 
 
 def test_cache_falls_back_to_a_private_temp_folder(temp_root):
     tmp, blocker = temp_root
-    digest = sim._source_digest()
+    digest = sim.numba_cache._source_digest()
     environ = {"NUMBA_CACHE_DIR": str(blocker / "given"), "XDG_CACHE_HOME": str(blocker / "xdg")}
-    folder, tried, how = sim._choose_numba_cache(environ)
+    folder, tried, how = sim.numba_cache._choose_numba_cache(environ)
     base = tmp / f"threatnet-{UID}"
     assert (folder, how) == (str(base / f"numba-{digest}"), "lasting")
     assert tried == [str(blocker / "given"), str(blocker / "xdg" / "threatnet" / f"numba-{digest}")]
@@ -277,11 +276,11 @@ def test_cache_does_not_trust_a_shared_temp_folder(temp_root, how_shared):
     else:
         (tmp / "elsewhere").mkdir()
         base.symlink_to(tmp / "elsewhere")
-    folder, tried, how = sim._choose_numba_cache({})
+    folder, tried, how = sim.numba_cache._choose_numba_cache({})
     assert how == "this run"
     assert Path(folder).parent == tmp and Path(folder).name.startswith("threatnet-numba-")
-    assert str(base / f"numba-{sim._source_digest()}") in tried
-    assert not (tmp / "elsewhere" / f"numba-{sim._source_digest()}").exists()
+    assert str(base / f"numba-{sim.numba_cache._source_digest()}") in tried
+    assert not (tmp / "elsewhere" / f"numba-{sim.numba_cache._source_digest()}").exists()
 
 
 def test_cache_with_nothing_writable(temp_root, monkeypatch):
@@ -289,7 +288,7 @@ def test_cache_with_nothing_writable(temp_root, monkeypatch):
 
     _, blocker = temp_root
     monkeypatch.setattr(tempfile, "tempdir", str(blocker / "tmp"))
-    folder, tried, how = sim._choose_numba_cache({})
+    folder, tried, how = sim.numba_cache._choose_numba_cache({})
     assert (folder, how) == (None, "none")
     assert len(tried) == 3
 
@@ -301,7 +300,7 @@ def test_cache_without_any_temporary_folder(temp_root, monkeypatch):
         raise FileNotFoundError(2, "No usable temporary directory found")
 
     monkeypatch.setattr(tempfile, "gettempdir", no_temporary_folder)
-    folder, tried, how = sim._choose_numba_cache({})
+    folder, tried, how = sim.numba_cache._choose_numba_cache({})
     assert (folder, how) == (None, "none")
     assert tried[-1] == "a temporary folder (none usable)"
 
@@ -309,16 +308,16 @@ def test_cache_without_any_temporary_folder(temp_root, monkeypatch):
 def test_cache_notes_an_unwritable_user_folder_once(temp_root, capsys):
     _, blocker = temp_root
     environ = {"NUMBA_CACHE_DIR": str(blocker / "given")}
-    folder = sim._configure_numba_cache(environ)
+    folder = sim.numba_cache._configure_numba_cache(environ)
     assert environ["NUMBA_CACHE_DIR"] == folder and folder != str(blocker / "given")
     err = capsys.readouterr().err
     assert err == f"note: NUMBA_CACHE_DIR={blocker / 'given'} is not writable; compiled code is cached in {folder}\n"
     quiet = {"NUMBA_CACHE_DIR": str(blocker / "given"), "XDG_CACHE_HOME": str(blocker / "x")}
-    quiet[sim._CACHE_NOTED] = "1"  # as a child process inherits it
-    sim._configure_numba_cache(quiet)
+    quiet[sim.numba_cache._CACHE_NOTED] = "1"  # as a child process inherits it
+    sim.numba_cache._configure_numba_cache(quiet)
     assert capsys.readouterr().err == ""
     silent = {}
-    sim._configure_numba_cache(silent)  # HOME unwritable, temp folder fine: no news
+    sim.numba_cache._configure_numba_cache(silent)  # HOME unwritable, temp folder fine: no news
     assert capsys.readouterr().err == "" and silent["NUMBA_CACHE_DIR"]
 
 
@@ -541,7 +540,7 @@ def test_installed_wheel_works_read_only_outside_the_repo(installed):
     else:
         assert out["home"] == "ENOTDIR"
     assert done.stderr == ""  # falling back from a read-only HOME to TMPDIR is no news
-    assert out["cache"] == str(installed.tmp / f"threatnet-{UID}" / f"numba-{sim._source_digest()}")
+    assert out["cache"] == str(installed.tmp / f"threatnet-{UID}" / f"numba-{sim.numba_cache._source_digest()}")
     for kind in KINDS:
         assert out["folders"][kind] == str(installed.site / "sim" / "shipped_data" / kind)
     assert out["resolved"] == str(installed.site / "sim" / "shipped_data" / "scenarios" / "west_africa_2009.yaml")

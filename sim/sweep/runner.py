@@ -320,12 +320,12 @@ def run_sweep(sweep: Sweep, folder: str | Path | None = None, scheduler: str | N
         started = time.perf_counter()
         previous = dict(out.record)
         out.update(**sweep_record(sweep, total))
-        describe_sweep(sweep, points, out)
         done = finished_points(out.path)
         todo = [int(point) for point in points["point"] if int(point) not in done]
         scheduler_name, size, known = scheduler or "LocalCluster", (0, 0), {}
         if todo:
             with dask_client(scheduler, workers) as client:
+                describe_sweep(sweep, points, out)  # once connected: a bad --scheduler leaves nothing behind
                 size = cluster_size(client)
                 for problem in (oversubscribed_hosts(client) if scheduler else []):
                     (warn or print)(f"warning: more Dask threads than cores on {problem}; use --nthreads 1 and at "
