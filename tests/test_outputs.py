@@ -367,3 +367,30 @@ def test_unusual_scenarios_work_end_to_end(tmp_path, name):
     assert result.answer
     for folder in ("run", "mesa", "mc", "experiment"):
         assert write_report(tmp_path / folder).stat().st_size > 100_000
+
+
+def test_experiment_killed_by_sigterm_resumes_to_the_same_table(tmp_path):
+    from sim.experiment import run_experiment
+
+    scenario = small_scenario(tmp_path, horizon_weeks=1040)
+    experiment = {"name": "resume", "question": "does criminal funding lengthen the war?",
+                  "scenario": scenario.name, "seed": 4, "replicates": 4000, "baseline": "with",
+                  "arms": [{"name": "with", "label": "with funding", "overrides": {}},
+                           {"name": "without", "label": "without funding",
+                            "overrides": {"levers.criminal_funding": False}}]}
+    path = tmp_path / "experiment.yaml"
+    path.write_text(yaml.safe_dump(experiment))
+    out = tmp_path / "out"
+    first = start("experiment", path, "--workers", 1, "--out", out, cwd=tmp_path)
+    wait_for(lambda: (out / "arms" / "with" / "replicates" / "part-00000.parquet").exists(), first)
+    os.killpg(first.pid, signal.SIGTERM)
+    _, stderr = first.communicate(timeout=60)
+    assert first.returncode == 143 and "Traceback" not in stderr, stderr
+    assert manifest(out)["status"] == "interrupted" and not (out / "replicates.parquet").exists()
+    again = cli("experiment", path, "--out", out, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    whole = run_experiment(path, workers=2).table
+    written = pd.read_parquet(out / "replicates.parquet")
+    assert len(written) == 8000 and not written.duplicated(["arm", "replicate", "conflict"]).any()
+    pd.testing.assert_frame_equal(written, whole)
+    assert not (out / "arms").exists() and manifest(out)["status"] == "complete"
