@@ -18,8 +18,9 @@ _configure_numba_cache()
 
 from .scenario import InputError, Scenario, load_scenario  # noqa: E402
 
-_LAZY = {"RunResult": "run", "run_model": "run", "run_replicate": "run", "run_monte_carlo": "montecarlo",
-         "ExperimentResult": "experiment", "run_experiment": "experiment"}
+_LAZY = {"RunResult": "runners.run", "run_model": "runners.run", "run_replicate": "runners.run",
+         "run_monte_carlo": "runners.montecarlo", "ExperimentResult": "analysis.experiment",
+         "run_experiment": "analysis.experiment", "ThreatNetworkModel": "drivers.mesa"}
 
 
 def __getattr__(name: str):

@@ -139,8 +139,8 @@ def run(
     overwrite: Overwrite = False,
 ) -> None:
     """Run one replicate, print a summary and write series, summary, scenario and manifest to a folder."""
-    from .run import default_folder, run_to_folder
-    from .summary import format_summary
+    from .runners.run import default_folder, run_to_folder
+    from .runners.summary import format_summary
 
     path = scenario_file(scenario)
     loaded = load_scenario(path)
@@ -171,9 +171,9 @@ def mc(
 
     Interrupted runs resume: the same command starts after the chunks already written.
     """
-    from .montecarlo import default_folder, default_workers, run_monte_carlo_folder
+    from .runners.montecarlo import default_folder, default_workers, run_monte_carlo_folder
     from .progress import counter
-    from .survival import format_duration_summary
+    from .analysis.survival import format_duration_summary
 
     path = scenario_file(scenario)
     loaded = load_scenario(path)
@@ -215,7 +215,7 @@ def experiment(
     """
     import time
 
-    from .experiment import default_folder, load_experiment, run_experiment
+    from .analysis.experiment import default_folder, load_experiment, run_experiment
     from .progress import counter
     from .shipped import resolve
 
@@ -246,7 +246,7 @@ def bench(
     out: Annotated[Path | None, typer.Option(help="also write the figures as JSON to this file")] = None,
 ) -> None:
     """Measure replicates/s of the Mesa model and of the kernel on one thread and on all cores."""
-    from .bench import benchmark, format_benchmark
+    from .runners.bench import benchmark, format_benchmark
     from .model import compile_from
     from .outputs import write_json
 

@@ -22,7 +22,7 @@ def _source_digest() -> str:
     """numba checks only the timestamp of the file that holds a cached function, not of the rules
     it calls, so the cache folder is keyed by all of them: an edited rule never runs stale code."""
     here = _Path(__file__).parent
-    sources = [here / name for name in ("rng.py", "rules.py", "state.py", "actions.py", "kernel.py")]
+    sources = sorted((here / "model").glob("*.py")) + [here / "drivers" / "kernel.py"]
     try:
         return _hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
     except OSError:

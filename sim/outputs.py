@@ -50,8 +50,7 @@ PARTIAL = re.compile(r"^\.(?P<name>.+)\.[0-9]+-[0-9a-f]{8}\.partial$")
 MAX_NAME = 80
 PACKAGES = ("mesa", "numba", "numpy", "pandas", "pyarrow", "lifelines", "dask", "SALib")
 # Sources whose content decides a replicate's numbers: a resume with other code is refused.
-MODEL_SOURCES = ("rng.py", "rules.py", "state.py", "actions.py", "kernel.py", "model.py", "montecarlo.py",
-                 "summary.py", "scenario/schema.py", "scenario/loader.py", "scenario/references.py")
+MODEL_SOURCES = ("model/*.py", "drivers/*.py", "runners/montecarlo.py", "runners/summary.py", "scenario/*.py")
 
 
 # --- names and provenance --------------------------------------------------------------------------
@@ -70,8 +69,9 @@ def code_fingerprint() -> str:
     """Hash of the threatnet version and the sources that decide a replicate's numbers."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(__version__.encode())
-    for name in MODEL_SOURCES:
-        digest.update((here / name).read_bytes())
+    for pattern in MODEL_SOURCES:
+        for path in sorted(here.glob(pattern)):
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

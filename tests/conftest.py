@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from sim.scenario import load_scenario
-from sim.state import compile_scenario
+from sim.model import compile_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

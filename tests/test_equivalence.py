@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.kernel import run_kernel
-from sim.model import ThreatNetworkModel, compile_from
-from sim.montecarlo import run_monte_carlo
-from sim.state import State
+from sim.drivers.kernel import run_kernel
+from sim.drivers.mesa import ThreatNetworkModel
+from sim.model import compile_from
+from sim.runners.montecarlo import run_monte_carlo
+from sim.model import State
+from sim.model.trafficking import SHIPPED_KG
 
 from .conftest import DEFAULT, SCENARIOS
 
@@ -46,7 +48,7 @@ def test_replicate_i_is_the_single_run_with_its_seed():
     table = run_monte_carlo(compiled, 5, seed=9, workers=2)
     row = table[(table["replicate"] == 3)].iloc[0]
     state, _ = run_kernel(compiled, int(row["seed"]))
-    assert row["shipped_kg"] == state.totals[0]
+    assert row["shipped_kg"] == state.totals[SHIPPED_KG]
     assert row["duration_weeks"] == (state.conflict_end_step[0] if state.conflict_end_step[0] > 0 else 1040)
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.experiment import load_experiment, run_experiment
+from sim.analysis.experiment import load_experiment, run_experiment
 from sim.scenario import InputError
 
 ROOT = Path(__file__).resolve().parents[1]

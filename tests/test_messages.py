@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.experiment import load_experiment
+from sim.analysis.experiment import load_experiment
 from sim.scenario import InputError, load_scenario
 from sim.sweep.spec import load_sweep
 

@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 
 from sim import load_scenario, run_model
-from sim.kernel import run_kernel
-from sim.model import ThreatNetworkModel
-from sim.state import CRIME, DELIVERED_KG, PURCHASE_USD, SALES_USD, SEIZED_KG, SHIPPED_KG, TAXES_USD, \
-    BRIBES_USD, TRANSPORT_USD
+from sim.drivers.kernel import run_kernel
+from sim.drivers.mesa import ThreatNetworkModel
+from sim.model.conflict import CRIME
+from sim.model.policing import BRIBES_USD
+from sim.model.trafficking import DELIVERED_KG, PURCHASE_USD, SALES_USD, SEIZED_KG, SHIPPED_KG, TAXES_USD, \
+    TRANSPORT_USD
 
 from .conftest import DEFAULT, compiled_with
 

@@ -341,10 +341,10 @@ UNUSUAL = {
 
 @pytest.mark.parametrize("name", sorted(UNUSUAL))
 def test_unusual_scenarios_work_end_to_end(tmp_path, name):
-    from sim.experiment import run_experiment
-    from sim.montecarlo import run_monte_carlo_folder
+    from sim.analysis.experiment import run_experiment
+    from sim.runners.montecarlo import run_monte_carlo_folder
     from sim.report import write_report
-    from sim.run import run_to_folder
+    from sim.runners.run import run_to_folder
     from sim.scenario import load_scenario
 
     data = yaml.safe_load((ROOT / "scenarios" / "west_africa_2009.yaml").read_text())
@@ -370,7 +370,7 @@ def test_unusual_scenarios_work_end_to_end(tmp_path, name):
 
 
 def test_experiment_killed_by_sigterm_resumes_to_the_same_table(tmp_path):
-    from sim.experiment import run_experiment
+    from sim.analysis.experiment import run_experiment
 
     scenario = small_scenario(tmp_path, horizon_weeks=1040)
     experiment = {"name": "resume", "question": "does criminal funding lengthen the war?",

@@ -32,7 +32,7 @@ import pytest
 
 import sim
 from sim import shipped
-from sim.experiment import load_experiment
+from sim.analysis.experiment import load_experiment
 from sim.scenario import InputError
 from sim.sweep.spec import load_sweep
 
@@ -73,7 +73,7 @@ def test_shipped_folders_hold_the_repository_files():
 def test_model_default_is_the_shipped_scenario():
     import inspect
 
-    from sim.model import ThreatNetworkModel
+    from sim.drivers.mesa import ThreatNetworkModel
 
     default = inspect.signature(ThreatNetworkModel.__init__).parameters["scenario"].default
     assert Path(default) == shipped.default_scenario()
@@ -498,8 +498,8 @@ def snapshot(folder):
 
 import sim
 from sim import shipped
-from sim.experiment import load_experiment
-from sim.model import ThreatNetworkModel
+from sim.analysis.experiment import load_experiment
+from sim.drivers.mesa import ThreatNetworkModel
 from sim.sweep.spec import load_sweep
 
 out = {"sim": sim.__file__, "cache": os.environ.get("NUMBA_CACHE_DIR"),
@@ -559,7 +559,7 @@ UNCACHED = r"""
 import subprocess, sys, tempfile
 tempfile.tempdir = sys.argv[1]  # as if no temporary folder were writable either
 import sim
-from sim.rng import uniform
+from sim.model.rng import uniform
 print(uniform(1, 2, 3, 4), type(uniform._cache).__name__)
 help = ("import runpy, sys, tempfile; tempfile.tempdir = sys.argv.pop(1); sys.argv[0] = 'threatnet'; "
         "runpy.run_module('sim.cli', run_name='__main__')")
@@ -570,7 +570,7 @@ print(repr((child.returncode, child.stdout[:200], child.stderr)))
 
 def test_installed_wheel_runs_uncached_when_nothing_is_writable(installed):
     """...and `threatnet --help` works there too, in a child process, which has no more to note."""
-    from sim.rng import uniform
+    from sim.model.rng import uniform
 
     nowhere = str(installed.blocked.parent / "tmp")  # under a file too
     done = run_installed(installed, ["-c", UNCACHED, nowhere], home="blocked")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sim import rng
+from sim.model import rng
 
 
 def test_draw_depends_only_on_its_address():

@@ -1,11 +1,15 @@
-"""Unit tests of each rule in sim/rules.py."""
+"""Unit tests of each rule (small numba functions beside their module: sim/model/*.py)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from sim import rules
+from types import SimpleNamespace
+
+from sim.model import conflict, policing, trafficking
+
+rules = SimpleNamespace(**{**vars(trafficking), **vars(policing), **vars(conflict)})
 
 
 def test_launch_count_keeps_the_mean_rate():
@@ -116,3 +120,12 @@ def test_conflict_outcome_partitions_one_draw():
     assert rules.conflict_outcome(0.15, 0.1, 0.2, 0.3) == 2
     assert rules.conflict_outcome(0.45, 0.1, 0.2, 0.3) == 3
     assert rules.conflict_outcome(0.65, 0.1, 0.2, 0.3) == 0
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 8, 9, 12, 28, 64, 127, 128, 129, 300, 1000])
+def test_numpy_sum_equals_numpy_bit_for_bit(size):
+    """Shares of income must equal what numpy's .sum() gave before the kernel computed them."""
+    generator = np.random.default_rng(size)
+    for _ in range(20):
+        values = generator.standard_normal(size) * 10 ** generator.uniform(-3, 9, size)
+        assert rules.numpy_sum(values) == values.sum()

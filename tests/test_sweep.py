@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.model import compile_from
-from sim.montecarlo import run_monte_carlo
+from sim.runners.montecarlo import run_monte_carlo
 from sim.scenario import InputError
 from sim.sweep import analyse, design_points, load_sweep, read_replicates, run_sweep
 from sim.sweep import runner as sweep_runner

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from sim import views
 from sim.cli import app
 from sim.report import REPORT_NAME, plotly_gzip_base64, report_html, write_report
-from sim.survival import kaplan_meier_median
+from sim.analysis.survival import kaplan_meier_median
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "scenarios" / "west_africa_2009.yaml"

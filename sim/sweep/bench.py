@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from ..model import compile_from
-from ..montecarlo import default_workers, run_monte_carlo
+from ..runners.montecarlo import default_workers, run_monte_carlo
 from .design import design_points, point_overrides
 from .runner import read_replicates, run_sweep
 from .spec import load_sweep

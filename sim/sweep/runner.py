@@ -43,10 +43,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..model import compile_from
-from ..montecarlo import DEFAULT_CHUNK, default_workers, iterate_chunks
+from ..runners.montecarlo import DEFAULT_CHUNK, default_workers, iterate_chunks
 from ..outputs import ResultFolder, code_fingerprint, manifest
 from ..scenario import InputError, Scenario
-from ..survival import kaplan_meier_median
+from ..analysis.survival import kaplan_meier_median
 from .design import design_points, point_overrides
 from .spec import OUTCOMES, Sweep
 

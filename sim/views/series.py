@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..state import INCOME_NAMES
+from ..model.conflict import INCOME_NAMES
 from .load import coarsen, open_result, sample_series
 from .style import INCOME_COLOURS, colour, finish
 

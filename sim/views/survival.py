@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import survival
+from ..analysis import survival
 from .load import Result, duration_counts, open_result
 from .style import END_TYPE_COLOURS, END_TYPE_LABELS, colour, finish, translucent
 

@@ -23,18 +23,18 @@ RUN_SEEDS = (1, 2)
 
 
 def run_series(seed: int) -> pd.DataFrame:
-    from sim.run import run_replicate
+    from sim.runners.run import run_replicate
     return run_replicate(ROOT / "scenarios" / "west_africa_2009.yaml", seed, "kernel").series.reset_index()
 
 
 def mc_table(scenario: str, seed: int) -> pd.DataFrame:
-    from sim.montecarlo import run_monte_carlo
+    from sim.runners.montecarlo import run_monte_carlo
     return run_monte_carlo(ROOT / "scenarios" / f"{scenario}.yaml", MC_REPLICATES, seed=seed, workers=2,
                            chunk_size=50)
 
 
 def experiment_table() -> pd.DataFrame:
-    from sim.experiment import run_experiment
+    from sim.analysis.experiment import run_experiment
     return run_experiment(ROOT / "experiments" / "criminal_funding.yaml", replicates=100, seed=3, workers=2).table
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import time
 
-from .model import ThreatNetworkModel
+from ..drivers.mesa import ThreatNetworkModel
+from ..model.compile import CompiledScenario
 from .montecarlo import default_workers, run_monte_carlo
-from .state import CompiledScenario
 
 
 def _rate(replicates: int, seconds: float) -> float:

@@ -19,13 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import rng
-from .kernel import run_weeks
-from .model import compile_from
-from .outputs import ResultFolder, code_fingerprint, manifest, safe_name
-from .scenario import Scenario, scenario_hash
-from .state import CompiledScenario, State
-from .summary import conflict_outcomes, flow_totals
+from ..drivers.kernel import run_replicates
+from ..model import MODEL, compile_from, rng
+from ..model.compile import CompiledScenario
+from ..model.declare import Lever
+from ..outputs import ResultFolder, code_fingerprint, manifest, safe_name
+from ..scenario import Scenario, scenario_hash
 
 DEFAULT_CHUNK = 2000
 
@@ -38,82 +37,86 @@ def default_workers() -> int:
 
 
 def lever_values(scenario: Scenario) -> dict:
-    """The policy levers of a scenario, as columns of the replicate table."""
-    levers = scenario.levers
-    return {
-        "criminal_funding": levers.criminal_funding,
-        "database_access_host": levers.database_access.host,
-        "database_access_un": levers.database_access.un,
-        "un_police_officers": scenario.police.un.officers,
-        "host_capacity_growth_per_year": levers.host_capacity_growth_per_year,
-        "corruption_scale": levers.corruption_scale,
-        "border_capacity_scale": levers.border_capacity_scale,
-    }
+    """The policy levers of a scenario (MODEL.levers), as columns of the replicate table."""
+    return compile_from(scenario).lever_values()
 
 
-def replicate_rows(compiled: CompiledScenario, state: State, replicate: int, seed: int) -> list[dict]:
-    """Outcomes of one finished replicate: one row per conflict (one row if there is none)."""
-    flows = flow_totals(state)
-    outcomes = conflict_outcomes(compiled, state) or [{"conflict": None}]
-    return [{"replicate": replicate, "seed": seed, **outcome, **flows} for outcome in outcomes]
+def replicate_table(compiled: CompiledScenario, replicates: np.ndarray, seeds: np.ndarray, run_rows: np.ndarray,
+                    entity_rows: np.ndarray) -> pd.DataFrame:
+    """Outcomes of finished replicates as the replicate table: one row per replicate and entity of the
+    table's kind (one row per replicate if the scenario has none), columns from MODEL.outcome_columns."""
+    columns = MODEL.outcome_columns()
+    kind = MODEL.row_kind
+    ids = compiled.layout.ids.get(kind, []) if kind else []
+    per_row = max(len(ids), 1)
+    table = {"replicate": np.repeat(replicates, per_row), "seed": np.repeat(seeds, per_row)}
+    if kind:
+        table[kind[:-1]] = np.tile(np.array(ids, dtype=object), len(replicates)) if ids else None
+    entity, run = 0, 0
+    for column in columns:
+        source = column.source
+        if column.per is not None:
+            if ids:
+                values = entity_rows[:, :len(ids), entity].reshape(-1)
+                table[column.name] = _typed(values, source, compiled)
+            entity += 1
+        elif not isinstance(source, Lever):
+            table[column.name] = np.repeat(run_rows[:, run], per_row)
+            run += 1
+    levers = compiled.lever_values()
+    for name, value in levers.items():
+        table[name] = value
+    return pd.DataFrame(table)
 
 
-class _Worker:
-    """One thread's private copy of the state, reset before each replicate."""
-
-    def __init__(self, compiled: CompiledScenario, series_sample: int):
-        self.compiled = compiled
-        self.state = compiled.fresh_state()
-        self.series = np.zeros((int(compiled.params.horizon_weeks), len(compiled.layout.series_columns)))
-        self.series_sample = series_sample
-
-    def run(self, replicate: int, base_seed: int) -> tuple[list[dict], pd.DataFrame | None]:
-        seed = int(rng.replicate_seed(base_seed, replicate))
-        for name in State._fields:
-            np.copyto(getattr(self.state, name), getattr(self.compiled.initial, name))
-        run_weeks(self.state, self.compiled.with_seed(seed), self.series)
-        rows = replicate_rows(self.compiled, self.state, replicate, seed)
-        series = None
-        if replicate < self.series_sample:
-            series = pd.DataFrame(self.series, columns=self.compiled.layout.series_columns)
-            series.insert(0, "replicate", replicate)
-        return rows, series
+def _typed(values: np.ndarray, outcome, compiled: CompiledScenario) -> np.ndarray:
+    """A per-entity outcome column in its declared type: ints, flags, names for codes, ids for rows."""
+    if outcome.codes is not None:
+        return np.array([outcome.codes[int(code)] for code in values], dtype=object)
+    if outcome.ids is not None:
+        ids = compiled.layout.ids[outcome.ids]
+        return np.array([ids[int(row)] if row >= 0 else None for row in values], dtype=object)
+    if outcome.dtype is int:
+        return values.astype(np.int64)
+    if outcome.dtype is bool:
+        return values.astype(bool)
+    return values
 
 
 def iterate_chunks(compiled: CompiledScenario, replicates: int, seed: int, workers: int,
                    chunk_size: int = DEFAULT_CHUNK, series_sample: int = 0, first: int = 0,
                    stop: threading.Event | None = None) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None]]:
-    """Yield (replicate table, sampled series) per chunk of replicates, in replicate order."""
-    stop = stop or threading.Event()
-    pool_workers = [_Worker(compiled, series_sample) for _ in range(workers)]
-    levers = lever_values(compiled.scenario)
+    """Yield (replicate table, sampled series) per chunk of replicates, in replicate order.
 
-    def run_span(worker: _Worker, ids: range):
-        out_rows, out_series = [], []
-        for replicate in ids:
-            if stop.is_set():
-                return None
-            rows, series = worker.run(replicate, seed)
-            out_rows.extend(rows)
-            if series is not None:
-                out_series.append(series)
-        return out_rows, out_series
+    Each worker thread runs its share of a chunk in one compiled call (`run_replicates`), from its own
+    copy of the state; Python only splits the work and builds the chunk's table.
+    """
+    stop = stop or threading.Event()
+    states = [compiled.fresh_state() for _ in range(workers)]
+    columns = compiled.layout.series_columns
+
+    def run_span(state, ids: np.ndarray):
+        seeds = np.array([rng.replicate_seed(seed, int(i)) for i in ids], np.int64)
+        keep = int(max(0, min(int(ids[-1]) + 1, series_sample) - int(ids[0])))
+        run_rows, entity_rows, series = run_replicates(compiled, state, seeds, keep)
+        table = replicate_table(compiled, ids, seeds, run_rows, entity_rows)
+        sampled = [pd.DataFrame(series[k], columns=columns).assign(replicate=int(ids[k]))
+                   for k in range(keep)]
+        return table, sampled
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
             for begin in range(first, replicates, chunk_size):
-                ids = np.arange(begin, min(begin + chunk_size, replicates))
-                futures = [pool.submit(run_span, worker, range(int(span[0]), int(span[-1]) + 1))
-                           for worker, span in zip(pool_workers, np.array_split(ids, workers)) if len(span)]
+                ids = np.arange(begin, min(begin + chunk_size, replicates), dtype=np.int64)
+                spans = [span for span in np.array_split(ids, min(workers, len(ids))) if len(span)]
+                futures = [pool.submit(run_span, state, span) for state, span in zip(states, spans)]
                 results = [future.result() for future in futures]
-                if stop.is_set() or any(result is None for result in results):
+                if stop.is_set():
                     return
-                table = pd.DataFrame([row for rows, _ in results for row in rows])
-                for name, value in levers.items():
-                    table[name] = value
-                sampled = [series for _, kept in results for series in kept]
+                table = pd.concat([table for table, _ in results], ignore_index=True)
+                sampled = [frame[["replicate", *columns]] for _, kept in results for frame in kept]
                 yield table, (pd.concat(sampled, ignore_index=True) if sampled else None)
-        except BaseException:  # Ctrl-C while waiting: threads stop after their current replicate
+        except BaseException:  # Ctrl-C while waiting: threads finish their current call
             stop.set()
             raise
 
@@ -190,7 +193,7 @@ def run_monte_carlo_folder(scenario: Scenario, replicates: int, seed: int, worke
     """
     import time
 
-    from .survival import duration_summary
+    from ..analysis.survival import duration_summary
 
     identity = monte_carlo_identity(scenario, replicates, seed, chunk_size, series_sample)
     with ResultFolder(out, "mc", identity, patterns=MC_PATTERNS, overwrite=overwrite) as folder:

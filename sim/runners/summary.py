@@ -3,50 +3,47 @@
 from __future__ import annotations
 
 
-from .state import (BRIBES_USD, CRIME, DELIVERED_KG, END_TYPE_NAMES, SALES_USD, SEIZED_HOST_KG, SEIZED_KG,
-                    SEIZED_PATROL_KG, SEIZED_UN_KG, SEIZED_WEST_AFRICA_KG, SEIZED_WITH_DATABASE_KG,
-                    SEIZED_WITHOUT_DATABASE_KG, SHIPPED_KG, TAXES_USD, CompiledScenario, State)
+import numpy as np
+
+from ..drivers.kernel import outcome_widths
+from ..model import MODEL
+from ..model.compile import CompiledScenario
+from ..model.declare import Lever
+from ..model.generate import generated
 
 
-def conflict_outcomes(compiled: CompiledScenario, state: State) -> list[dict]:
+def _outcomes(compiled: CompiledScenario, state, seed: int) -> tuple[dict, list[dict]]:
+    """A finished run's outcomes as MODEL declares them: (run outcomes, one record per row entity)."""
+    run_width, per_width, rows = outcome_widths(compiled)
+    run_row, entity_rows = np.zeros(run_width), np.zeros((max(rows, 1), max(per_width, 1)))
+    generated().extract(state, compiled.with_seed(seed), run_row, entity_rows)
+    columns = [c for c in MODEL.outcome_columns() if not isinstance(c.source, Lever)]
+    run = {c.name: float(value) for c, value in zip([c for c in columns if c.per is None], run_row)}
+    kind, records = MODEL.row_kind, []
+    for row, entity_id in enumerate(compiled.layout.ids.get(kind, []) if kind else []):
+        record = {kind[:-1]: entity_id}
+        for position, column in enumerate(c for c in columns if c.per is not None):
+            record[column.name] = _python_value(entity_rows[row, position], column.source, compiled)
+        records.append(record)
+    return run, records
+
+
+def _python_value(value: float, outcome, compiled: CompiledScenario):
+    if outcome.codes is not None:
+        return outcome.codes[int(value)]
+    if outcome.ids is not None:
+        return compiled.layout.ids[outcome.ids][int(value)] if value >= 0 else None
+    return outcome.dtype(value) if outcome.dtype in (int, bool) else float(value)
+
+
+def conflict_outcomes(compiled: CompiledScenario, state, seed: int = 0) -> list[dict]:
     """One record per conflict: duration in weeks, whether it ended (else censored), how, and who won."""
-    layout, horizon = compiled.layout, int(compiled.params.horizon_weeks)
-    records = []
-    for index, conflict_id in enumerate(layout.conflict_ids):
-        ended = bool(state.conflict_end_step[index] > 0)
-        winner = int(state.conflict_winner[index])
-        first, last = state.conflict_bel_ptr[index], state.conflict_bel_ptr[index + 1]
-        income = state.bel_income_total[first:last]
-        records.append({
-            "conflict": conflict_id,
-            "duration_weeks": int(state.conflict_end_step[index]) if ended else horizon,
-            "ended": ended,
-            "end_type": END_TYPE_NAMES[int(state.conflict_end_type[index])],
-            "winner": layout.belligerent_ids[winner] if winner >= 0 else None,
-            "funding_share_from_crime": _share(income[:, CRIME].sum(), income.sum()),
-        })
-    return records
+    return _outcomes(compiled, state, seed)[1]
 
 
-def _share(part: float, whole: float) -> float:
-    return float(part / whole) if whole > 0 else 0.0
-
-
-def flow_totals(state: State) -> dict:
-    """Whole-run flows and money: kg shipped, seized (by whom) and delivered, US$ revenue, taxes, bribes."""
-    totals = state.totals
-    income = state.bel_income_total
-    return {
-        "shipped_kg": float(totals[SHIPPED_KG]), "seized_kg": float(totals[SEIZED_KG]),
-        "delivered_kg": float(totals[DELIVERED_KG]), "seizure_rate": _share(totals[SEIZED_KG], totals[SHIPPED_KG]),
-        "criminal_revenue_usd": float(totals[SALES_USD]), "taxes_usd": float(totals[TAXES_USD]),
-        "bribes_usd": float(totals[BRIBES_USD]), "seized_west_africa_kg": float(totals[SEIZED_WEST_AFRICA_KG]),
-        "seized_host_police_kg": float(totals[SEIZED_HOST_KG]), "seized_un_police_kg": float(totals[SEIZED_UN_KG]),
-        "seized_patrol_kg": float(totals[SEIZED_PATROL_KG]),
-        "seized_with_database_kg": float(totals[SEIZED_WITH_DATABASE_KG]),
-        "seized_without_database_kg": float(totals[SEIZED_WITHOUT_DATABASE_KG]),
-        "belligerent_funding_share_from_crime": _share(income[:, CRIME].sum(), income.sum()),
-    }
+def flow_totals(compiled: CompiledScenario, state, seed: int = 0) -> dict:
+    """Whole-run outcomes: kg shipped, seized (by whom) and delivered, US$ revenue, taxes, bribes, shares."""
+    return _outcomes(compiled, state, seed)[0]
 
 
 def edge_totals(compiled: CompiledScenario, state: State) -> list[dict]:
@@ -58,12 +55,12 @@ def edge_totals(compiled: CompiledScenario, state: State) -> list[dict]:
 
 def run_summary(compiled: CompiledScenario, state: State, seed: int) -> dict:
     """The short summary printed by `threatnet run` and stored in summary.json."""
-    flows, years = flow_totals(state), compiled.params.horizon_weeks / 52.0
+    (flows, conflicts), years = _outcomes(compiled, state, seed), compiled.params.horizon_weeks / 52.0
     return {
         "scenario": compiled.scenario.name,
         "seed": int(seed),
         "horizon_weeks": int(compiled.params.horizon_weeks),
-        "conflicts": conflict_outcomes(compiled, state),
+        "conflicts": conflicts,
         "tonnes_shipped_per_year": flows["shipped_kg"] / 1000 / years,
         "tonnes_seized_per_year": flows["seized_kg"] / 1000 / years,
         "tonnes_delivered_per_year": flows["delivered_kg"] / 1000 / years,

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .kernel import run_kernel
-from .model import ThreatNetworkModel, compile_from
-from .outputs import ResultFolder, code_fingerprint, manifest, safe_name
-from .scenario import Scenario, scenario_hash
-from .state import CompiledScenario
+from ..drivers.kernel import run_kernel
+from ..model.compile import CompiledScenario, compile_from
+from ..outputs import ResultFolder, code_fingerprint, manifest, safe_name
+from ..scenario import Scenario, scenario_hash
 from .summary import edge_totals, run_summary
 
 DRIVERS = ("mesa", "kernel")
@@ -33,6 +32,8 @@ def run_replicate(scenario: str | Path | Scenario | CompiledScenario, seed: int 
     compiled = compile_from(scenario)
     seed = int(compiled.params.seed if seed is None else seed)
     if driver == "mesa":
+        from ..drivers.mesa import ThreatNetworkModel  # Mesa loads only for the Mesa driver
+
         model = ThreatNetworkModel(compiled, rng=seed)
         model.run_model()
         series = model.series()

@@ -1,0 +1,1 @@
+"""Analyses of results: experiments (arms compared, common random numbers) and survival statistics."""

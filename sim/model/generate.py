@@ -1,0 +1,195 @@
+"""Compiled functions generated from the model's declarations (`sim.model.MODEL`), so that no driver
+has a schedule, a series layout or an outcome list of its own:
+
+* `run_week(s, p, week)`: the phases of `MODEL.schedule` in order, looping over an entity kind
+  where a phase says so and skipping rows its guard rules out. The Mesa driver runs the same list
+  phase by phase from Python; the kernel runs this function.
+* `record_series(s, week, row)`: the weekly columns (`MODEL.series_columns`).
+* `extract(s, p, run_row, entity_rows)`: a finished replicate's outcomes (`MODEL.outcome_columns`).
+* `reset(s, initial)` and `with_seed(p, seed)`: a fresh replicate without leaving numba.
+* `run_replicates(...)`: many replicates per call on one thread (`nogil`, so threads share cores).
+
+The generated source is written to a file in the numba cache folder, named by its hash, and
+imported from there, so that numba caches it like any other module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+from functools import cache
+from pathlib import Path
+
+from . import MODEL
+from .declare import FLOWS, Flow, Outcome
+
+
+def _reference(function, aliases: dict) -> str:
+    """A name under which the generated module imports `function` (unique per module and name)."""
+    py = getattr(function, "py_func", function)
+    alias = f"{py.__module__.rsplit('.', 1)[-1]}_{py.__name__}"
+    aliases[alias] = (py.__module__, py.__name__)
+    return alias
+
+
+def _count(kind: str) -> str:
+    """An expression for the number of rows of `kind` inside numba: the first axis of one of its fields."""
+    field = next(f for f in MODEL.fields if f.shape and f.shape[0] == kind)
+    return f"s.{field.name}.shape[0]"
+
+
+def _week_source(aliases: dict) -> list[str]:
+    lines = ["@njit(cache=True, _nrt=False)", "def run_week(s, p, week):",
+             '    """One week: the phases of MODEL.schedule, in order."""']
+    for phase in MODEL.schedule:
+        call = _reference(phase.action, aliases)
+        if phase.over is None:
+            lines.append(f"    {call}(s, p, week)")
+            continue
+        lines.append(f"    for row in range({_count(phase.over)}):")
+        if phase.guard:  # tested here too: a call copies the state struct, a test does not
+            lines.append(f"        if s.{phase.guard}[row]:")
+            lines.append(f"            {call}(s, p, row, week)")
+        else:
+            lines.append(f"        {call}(s, p, row, week)")
+    return lines
+
+
+def _series_source(aliases: dict) -> list[str]:
+    lines = ["@njit(cache=True, _nrt=False)", "def record_series(s, week, row):",
+             '    """This week\'s series columns (MODEL.series_columns) into `row`."""', "    row[0] = week"]
+    column = 1
+    for flow in MODEL.flows:
+        if flow.series:
+            lines.append(f"    row[{column}] = s.week_totals[{FLOWS.index(flow.name)}]")
+            column += 1
+    lines.append(f"    column = {column}")
+    for kind, members in MODEL.series_groups():
+        indent = "    "
+        if kind is not None:
+            lines.append(f"    for entity in range({_count(kind)}):")
+            indent = "        "
+        width = 0
+        for series in members:
+            call = _reference(series.compute, aliases)
+            args = "s, row" + (", entity" if kind is not None else "")
+            if series.columns:
+                for position in range(len(series.columns)):
+                    lines.append(f"{indent}row[column + {width}] = {call}({args}, {position})")
+                    width += 1
+            else:
+                lines.append(f"{indent}row[column + {width}] = {call}({args})")
+                width += 1
+        lines.append(f"{indent}column += {width}")
+    return lines
+
+
+def _extract_source(aliases: dict) -> list[str]:
+    lines = ["@njit(cache=True)", "def extract(s, p, run_row, entity_rows):",
+             '    """A finished replicate\'s outcomes: run columns, then one row per entity."""']
+    run, per_entity = 0, 0
+    for column in MODEL.outcome_columns():
+        source = column.source
+        if isinstance(source, Flow):
+            lines.append(f"    run_row[{run}] = s.totals[{FLOWS.index(source.name)}]")
+            run += 1
+        elif isinstance(source, Outcome) and source.per is None:
+            lines.append(f"    run_row[{run}] = {_reference(source.compute, aliases)}(s, p)")
+            run += 1
+        elif isinstance(source, Outcome):
+            if per_entity == 0:
+                lines.append(f"    for entity in range({_count(source.per)}):")
+            lines.append(f"        entity_rows[entity, {per_entity}] = "
+                         f"{_reference(source.compute, aliases)}(s, p, entity)")
+            per_entity += 1
+    return lines + ["    return"]
+
+
+def _fields_source() -> list[str]:
+    lines = ["@njit(cache=True, _nrt=False)", "def reset(s, initial):",
+             '    """Every field back to its initial value, in place."""']
+    for f in MODEL.fields:  # loops: copying one array into another by slices would need numba's NRT
+        if len(f.shape) <= 1:
+            lines += [f"    for i in range(initial.{f.name}.shape[0]):", f"        s.{f.name}[i] = initial.{f.name}[i]"]
+        else:
+            lines += [f"    for i in range(initial.{f.name}.shape[0]):",
+                      f"        for j in range(initial.{f.name}.shape[1]):",
+                      f"            s.{f.name}[i, j] = initial.{f.name}[i, j]"]
+    lines += ["", "", "@njit(cache=True)", "def with_seed(p, seed):",
+              f"    return Params({', '.join('seed' if q.name == 'seed' else f'p.{q.name}' for q in MODEL.params)})"]
+    return lines
+
+
+BATCH = '''
+
+@njit(cache=True, nogil=True)
+def run_weeks(s, p, series):
+    """Run the whole horizon of one replicate, writing one row of `series` per week."""
+    for week in range(1, p.horizon_weeks + 1):
+        run_week(s, p, week)
+        record_series(s, week, series[week - 1])
+
+
+@njit(cache=True, nogil=True)
+def run_replicates(s, initial, p, seeds, keep_series, series, run_rows, entity_rows):
+    """Replicates with these seeds, one after another on this thread, each from the initial state:
+    outcomes into run_rows[r] and entity_rows[r]; weekly series for the first `keep_series` of them."""
+    for r in range(seeds.shape[0]):
+        reset(s, initial)
+        q = with_seed(p, seeds[r])
+        for week in range(1, q.horizon_weeks + 1):
+            run_week(s, q, week)
+            if r < keep_series:
+                record_series(s, week, series[r, week - 1])
+        extract(s, q, run_rows[r], entity_rows[r])
+'''
+
+
+def generated_source() -> str:
+    """The source of the generated kernel module."""
+    aliases: dict = {}
+    body = [*_week_source(aliases), "", "", *_series_source(aliases), "", "", *_extract_source(aliases), "", "",
+            *_fields_source()]
+    imports = [f"from {module} import {name} as {alias}" for alias, (module, name) in sorted(aliases.items())]
+    header = ['"""Generated by sim/model/generate.py from the model\'s declarations: do not edit."""', "",
+              "from numba import njit", "", "from sim.model import Params", *imports, "", ""]
+    return "\n".join(header + body) + BATCH
+
+
+def _generated_folder() -> Path:
+    base = os.environ.get("NUMBA_CACHE_DIR")
+    folder = Path(base) / "generated" if base else Path(tempfile.gettempdir()) / f"threatnet-{os.getuid()}-generated"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+_LOCK = threading.Lock()
+
+
+@cache
+def generated():
+    """The generated kernel module, written once per distinct source and imported from its file
+    (under a lock: worker threads ask for it at once)."""
+    with _LOCK:
+        return _load()
+
+
+def _load():
+    source = generated_source()
+    name = f"threatnet_kernel_{hashlib.sha256(source.encode()).hexdigest()[:16]}"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = _generated_folder() / f"{name}.py"
+    if not path.is_file() or path.read_text() != source:
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial.write_text(source)
+        partial.replace(path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,273 @@
+"""Policing: host-state and UN police posts at nodes inspect the shipments that pass, may take a bribe
+instead, raise alerts over INTERPOL's secure communications, and host-state skill grows with capacity
+building and UN mentoring; patrols and customs interdict on legs. Declarations first, then the
+rules, then the actions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import rng
+from .compiler import action, rule
+from .declare import BEGIN, FLOWS, POLICE, Agents, Entities, Field, Flow, Lever, Module, Param, Phase
+from .network import Region, trafficking_graph
+
+FLOW_DECLARATIONS = FLOWS.declare(
+    Flow("bribes_usd", "US$", "bribes"),
+    Flow("seized_west_africa_kg", "kg", "cocaine seized in West Africa"),
+    Flow("seized_host_police_kg", "kg", "cocaine seized by host-state police"),
+    Flow("seized_un_police_kg", "kg", "cocaine seized by UN police"),
+    Flow("seized_patrol_kg", "kg", "cocaine seized by patrols and customs on legs"),
+    Flow("seized_with_database_kg", "kg", "cocaine seized with INTERPOL databases"),
+    Flow("seized_without_database_kg", "kg", "cocaine seized without INTERPOL databases"),
+)
+BRIBES_USD, SEIZED_WEST_AFRICA_KG, SEIZED_HOST_KG, SEIZED_UN_KG, SEIZED_PATROL_KG, SEIZED_WITH_DATABASE_KG, \
+    SEIZED_WITHOUT_DATABASE_KG = (FLOWS.index(flow.name) for flow in FLOW_DECLARATIONS)
+MANDATES = ("monitoring", "support", "executive")
+
+
+# ------------------------------------------------------------------------------------------ rules
+
+@rule
+def bribe_usd(kg, local_price_usd_per_kg, bribe_share):
+    """Bribe paid to a detecting unit that looks away: kg * local price * share (assumption)."""
+    return kg * local_price_usd_per_kg * bribe_share
+
+
+@rule
+def detection_probability(officers, skill, rate_per_officer, mandate_factor, database_multiplier,
+                          alert, alert_gain, capacity_shipments, traffic_shipments):
+    """Chance that a unit identifies a shipment passing it:
+
+    p = 1 - exp(-h), h = rate * officers * skill * mandate * db * (1 + gain * alert) * min(1, capacity / traffic).
+    Database access multiplies the hazard (INTERPOL names, fingerprints, passports; S59),
+    alerts from linked nodes raise it, and a post handling more traffic than it can
+    inspect loses effort in proportion. Functional form: assumption.
+    """
+    hazard = rate_per_officer * officers * skill * mandate_factor * database_multiplier * (1.0 + alert_gain * alert)
+    if traffic_shipments > capacity_shipments:
+        hazard *= capacity_shipments / traffic_shipments
+    return 1.0 - math.exp(-hazard)
+
+
+@rule
+def effective_corruption(corruption, scale):
+    """Chance a detecting unit takes a bribe: min(1, corruption * scale) (lever `corruption_scale`)."""
+    return min(1.0, corruption * scale)
+
+
+@rule
+def weekly_rate(annual_share):
+    """Weekly share equivalent to closing `annual_share` of a gap per year: 1 - (1 - a)^(1/52)."""
+    return 1.0 - (1.0 - annual_share) ** (1.0 / 52.0)
+
+
+@rule
+def capacity_growth(skill, weekly_growth, mentoring_gain, un_officers, host_officers):
+    """Host police skill after a week of capacity building:
+
+    skill + g * (1 + m * un / host) * (1 - skill), capped at 1. UN police mentoring speeds
+    host-state capacity building (declaration P2C, P2D); its size is an assumption.
+    """
+    mentoring = mentoring_gain * un_officers / host_officers if host_officers > 0 else 0.0
+    return min(1.0, skill + weekly_growth * (1.0 + mentoring) * (1.0 - skill))
+
+
+@rule
+def alert_level(alert, decay, incoming):
+    """Alert at a node after a week: alert * (1 - decay) + incoming alerts (secure communications, S59)."""
+    return alert * (1.0 - decay) + incoming
+
+
+# ---------------------------------------------------------------------------------------- actions
+
+@action
+def begin_week(s, p, week):
+    """Alerts raised this week start from none."""
+    s.node_alert_incoming[:] = 0.0
+
+
+@action
+def unit_inspects(s, p, unit, node, slot, week):
+    """A police unit checks a passing shipment: returns True if it seizes it.
+
+    A detecting unit may take a bribe instead (corruption), which the trafficker pays.
+    """
+    has_database = s.unit_database[unit]
+    probability = detection_probability(
+        s.unit_officers[unit], s.unit_skill[unit], p.detection_rate_per_officer, s.unit_mandate_factor[unit],
+        p.database_multiplier if has_database else 1.0, s.node_alert[node] if has_database else 0.0,
+        p.alert_gain, s.unit_capacity[unit], s.node_traffic_previous[node])
+    entity = s.ship_uid[slot] * s.unit_node.shape[0] + unit
+    if rng.uniform(p.seed, week, entity, rng.POLICE_DETECTION) >= probability:
+        return False
+    scale = 1.0 if s.unit_is_un[unit] else p.corruption_scale
+    if rng.uniform(p.seed, week, entity, rng.POLICE_BRIBE) < effective_corruption(s.unit_corruption[unit], scale):
+        bribe = bribe_usd(s.ship_kg[slot], s.node_price[node], p.bribe_share)
+        s.org_cash_usd[s.ship_org[slot]] -= bribe
+        s.unit_bribes_usd[unit] += bribe
+        s.week_totals[BRIBES_USD] += bribe
+        return False
+    return True
+
+
+@action
+def record_seizure(s, slot, unit, node):
+    """Who seized a shipment (unit -1: a patrol on the leg), and alerts to linked nodes."""
+    kg = s.ship_kg[slot]
+    if s.node_region[node] == Region.WEST_AFRICA:
+        s.week_totals[SEIZED_WEST_AFRICA_KG] += kg
+    if unit < 0:
+        s.week_totals[SEIZED_PATROL_KG] += kg
+        return
+    s.unit_seized_kg[unit] += kg
+    s.unit_seizures[unit] += 1
+    s.week_totals[SEIZED_UN_KG if s.unit_is_un[unit] else SEIZED_HOST_KG] += kg
+    if s.unit_database[unit]:
+        s.week_totals[SEIZED_WITH_DATABASE_KG] += kg
+        for j in range(s.neighbour_ptr[node], s.neighbour_ptr[node + 1]):
+            s.node_alert_incoming[s.neighbour_nodes[j]] += 1.0  # secure communications alert linked nodes
+    else:
+        s.week_totals[SEIZED_WITHOUT_DATABASE_KG] += kg
+
+
+@action
+def checks_at_node(s, p, slot, edge, node, week):
+    """A shipment arriving at `node` over `edge` meets patrols on the leg, then each police post at
+    the node in turn: True if one of them seizes it."""
+    if rng.uniform(p.seed, week, s.ship_uid[slot], rng.LEG_INTERDICTION) < s.edge_base_risk[edge]:
+        record_seizure(s, slot, -1, node)
+        return True
+    for j in range(s.node_unit_ptr[node], s.node_unit_ptr[node + 1]):
+        unit = s.node_unit_ids[j]
+        if unit_inspects(s, p, unit, node, slot, week):
+            record_seizure(s, slot, unit, node)
+            return True
+    return False
+
+
+@action
+def build_capacity(s, p, unit, week):
+    """A host-state unit's skill grows with capacity building and UN mentoring."""
+    if s.unit_is_un[unit]:
+        return
+    node = s.unit_node[unit]
+    s.unit_skill[unit] = capacity_growth(s.unit_skill[unit], p.host_weekly_growth, p.mentoring_gain,
+                                         s.node_un_officers[node], s.node_host_officers[node])
+
+
+@action
+def spread_alerts(s, p, week):
+    """Alerts raised by seizures this week reach linked nodes; old alerts fade."""
+    for node in range(s.node_alert.shape[0]):
+        s.node_alert[node] = alert_level(s.node_alert[node], p.alert_decay, s.node_alert_incoming[node])
+
+
+# ------------------------------------------------------------------------------------------ build
+
+def _units(scenario) -> list:
+    return [*scenario.police.host.units, *scenario.police.un.units]  # host units first, then UN units
+
+
+def _neighbours_csr(graph, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Undirected neighbours of each node, for alerts over secure communications."""
+    undirected = graph.to_undirected(as_view=True)
+    pointer, neighbours = [0], []
+    for node in graph.nodes:
+        neighbours.extend(sorted(index[n] for n in undirected.neighbors(node)))
+        pointer.append(len(neighbours))
+    return np.array(pointer, np.int64), np.array(neighbours, np.int64)
+
+
+def build(scenario, context) -> dict:
+    police, levers, nodes = scenario.police, scenario.levers, scenario.network.nodes
+    host, un = police.host.units, police.un.units
+    units = [*host, *un]
+    node_index = {n.id: i for i, n in enumerate(nodes)}
+    regional_un = police.un.officers * police.un.regional_share
+    unit_officers = np.array([u.officers for u in host] + [regional_un * u.share_of_regional_officers for u in un], float)
+    unit_node = np.array([node_index[u.node] for u in units], np.int64)
+    unit_is_un = np.array([False] * len(host) + [True] * len(un), np.bool_)
+    order = np.argsort(unit_node, kind="stable")
+    node_unit_ptr = np.searchsorted(unit_node[order], np.arange(len(nodes) + 1)).astype(np.int64)
+    mandate = police.mandate_factor.get(police.un.mandate, 1.0)
+    node_un, node_host = np.zeros(len(nodes)), np.zeros(len(nodes))
+    np.add.at(node_un, unit_node[unit_is_un], unit_officers[unit_is_un])
+    np.add.at(node_host, unit_node[~unit_is_un], unit_officers[~unit_is_un])
+    neighbour_ptr, neighbour_nodes = _neighbours_csr(trafficking_graph(scenario), node_index)
+    return dict(
+        node_alert=np.zeros(len(nodes)),
+        node_alert_incoming=np.zeros(len(nodes)),
+        node_un_officers=node_un,
+        node_host_officers=node_host,
+        neighbour_ptr=neighbour_ptr,
+        neighbour_nodes=neighbour_nodes,
+        node_unit_ptr=node_unit_ptr,
+        node_unit_ids=order.astype(np.int64),
+        unit_node=unit_node,
+        unit_is_un=unit_is_un,
+        unit_officers=unit_officers,
+        unit_skill=np.array([u.skill for u in host] + [police.un.skill] * len(un), float),
+        unit_corruption=np.array([u.corruption for u in host] + [police.un.corruption] * len(un), float),
+        unit_capacity=np.array([u.inspection_capacity_shipments_per_week * levers.border_capacity_scale
+                                for u in units], float),
+        unit_database=np.array([levers.database_access.host] * len(host) + [levers.database_access.un] * len(un),
+                               np.bool_),
+        unit_mandate_factor=np.array([1.0] * len(host) + [mandate] * len(un), float),
+        unit_seized_kg=np.zeros(len(units)),
+        unit_seizures=np.zeros(len(units), np.int64),
+        unit_bribes_usd=np.zeros(len(units)),
+    )
+
+
+F, I, B = np.float64, np.int64, np.bool_
+MODULE = Module(
+    name="policing",
+    build=build,
+    entities=(Entities("units", lambda scenario, context: [u.id for u in _units(scenario)],
+                       "police posts: host-state units first, then UN units"),),
+    fields=(
+        Field("node_alert", F, ("nodes",), "alert level from linked seizures"),
+        Field("node_alert_incoming", F, ("nodes",), "alerts raised this week"),
+        Field("node_un_officers", F, ("nodes",)), Field("node_host_officers", F, ("nodes",)),
+        Field("neighbour_ptr", I, (), "CSR over neighbour_nodes, one entry per node plus one"),
+        Field("neighbour_nodes", I, (), "linked nodes (undirected) of each node"),
+        Field("node_unit_ptr", I, (), "CSR over node_unit_ids, one entry per node plus one"),
+        Field("node_unit_ids", I, ("units",), "units by node"),
+        Field("unit_node", I, ("units",)), Field("unit_is_un", B, ("units",)), Field("unit_officers", F, ("units",)),
+        Field("unit_skill", F, ("units",)), Field("unit_corruption", F, ("units",)),
+        Field("unit_capacity", F, ("units",), "shipments a week the unit can inspect"),
+        Field("unit_database", B, ("units",), "INTERPOL database access"),
+        Field("unit_mandate_factor", F, ("units",)), Field("unit_seized_kg", F, ("units",)),
+        Field("unit_seizures", I, ("units",)), Field("unit_bribes_usd", F, ("units",)),
+    ),
+    params=(
+        Param("bribe_share", "police.bribe_share", "share of local value"),
+        Param("detection_rate_per_officer", "police.detection_rate_per_officer", "hazard per officer"),
+        Param("database_multiplier", "police.database_detection_multiplier", "hazard multiplier"),
+        Param("alert_gain", "police.alert_gain", "hazard increase per alert"),
+        Param("alert_decay", "police.alert_decay_per_week", "share per week"),
+        Param("host_weekly_growth", "levers.host_capacity_growth_per_year", "share of the gap per week",
+              derive=lambda scenario, context: weekly_rate(scenario.levers.host_capacity_growth_per_year)),
+        Param("mentoring_gain", "police.un.mentoring_gain", "growth per UN officer per host officer"),
+        Param("corruption_scale", "levers.corruption_scale", "multiplier"),
+    ),
+    flows=FLOW_DECLARATIONS,
+    outcomes=tuple(flow.name for flow in FLOW_DECLARATIONS),
+    levers=(
+        Lever("database_access_host", "levers.database_access.host", "host-state police query INTERPOL databases"),
+        Lever("database_access_un", "levers.database_access.un", "UN police query INTERPOL databases"),
+        Lever("un_police_officers", "police.un.officers", "UN police officers deployed worldwide"),
+        Lever("host_capacity_growth_per_year", "levers.host_capacity_growth_per_year",
+              "share of the host police skill gap closed per year"),
+        Lever("corruption_scale", "levers.corruption_scale", "multiplier of host police corruption"),
+        Lever("border_capacity_scale", "levers.border_capacity_scale", "multiplier of inspection capacity"),
+    ),
+    phases=(Phase(begin_week, BEGIN), Phase(build_capacity, POLICE, over="units"), Phase(spread_alerts, POLICE)),
+    agents=(Agents("units", "PoliceUnit", "A host-state or UN police post at a node; inspects the shipments "
+                   "that pass it.", {"strength": "unit_skill", "money_usd": "unit_bribes_usd",
+                                     "seized_kg": "unit_seized_kg"}),),
+)

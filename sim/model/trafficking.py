@@ -1,0 +1,445 @@
+"""Trafficking: organisations buy cocaine at the sources and ship it along the routes they believe
+safest and most profitable; shipments move leg by leg, pay transport and protection, face patrols and
+police, and are sold at the markets. Declarations first, then the rules, then the actions.
+
+The network (nodes, legs) belongs here; police posts at nodes belong to `policing`, factions that
+tax hubs to `conflict`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from . import rng
+from .compiler import action, rule
+from .conflict import CRIME
+from .network import Region, enumerate_routes, trafficking_graph
+from .policing import checks_at_node
+from .declare import BEGIN, END, LAUNCH, LEARN, MOVE, FLOWS, Agents, Entities, Field, Flow, Lever, Module, Outcome, \
+    Param, Phase, Series
+
+
+FLOW_DECLARATIONS = FLOWS.declare(
+    Flow("shipped_kg", "kg", "cocaine shipped"),
+    Flow("seized_kg", "kg", "cocaine seized"),
+    Flow("delivered_kg", "kg", "cocaine delivered"),
+    Flow("criminal_revenue_usd", "US$", "criminal revenue"),
+    Flow("taxes_usd", "US$", "protection taxes paid to belligerents"),
+    Flow("purchase_usd", "US$", "cocaine bought at the sources", series=False),
+    Flow("transport_usd", "US$", "transport costs", series=False),
+    Flow("shipments_launched", "shipments", "shipments launched", series=False),
+    Flow("shipments_blocked", "shipments", "shipments not sent for lack of room", series=False),
+    Flow("seizures", "seizures", "seizures", series=False),
+)
+SHIPPED_KG, SEIZED_KG, DELIVERED_KG, SALES_USD, TAXES_USD, PURCHASE_USD, TRANSPORT_USD, SHIPMENTS_LAUNCHED, \
+    SHIPMENTS_BLOCKED, SEIZURES = (FLOWS.index(flow.name) for flow in FLOW_DECLARATIONS)
+
+
+# ------------------------------------------------------------------------------------------ rules
+
+@rule
+def launch_count(shipments_per_week, draw):
+    """Shipments launched this week: floor(rate) plus one more with probability frac(rate).
+
+    Keeps the long-run mean at `shipments_per_week` (assumption: steady supply).
+    """
+    whole = math.floor(shipments_per_week)
+    return int(whole) + (1 if draw < shipments_per_week - whole else 0)
+
+
+@rule
+def memory_decay(memory_weeks):
+    """Weekly weight kept by old experience: exp(-1 / memory_weeks).
+
+    Time-weighted learning as in NarcoLogic (Magliocca et al. 2019; FACTS S136).
+    """
+    return math.exp(-1.0 / memory_weeks)
+
+
+@rule
+def perceived_risk(seizures_weighted, passages_weighted, prior_seizures, prior_safe_passages):
+    """Believed chance of losing a shipment on a leg: Beta-Bernoulli posterior mean
+
+    risk = (s + a) / (n + a + b), s = remembered seizures, n = remembered passages,
+    a, b = prior pseudo-seizures and pseudo-safe-passages (NarcoLogic `calc_intrisk`, FACTS S136).
+    """
+    return (seizures_weighted + prior_seizures) / (passages_weighted + prior_seizures + prior_safe_passages)
+
+
+@rule
+def route_value_share(survival, market_price, purchase_price, costs_per_kg):
+    """Expected margin of a route per kg as a share of the market price:
+
+    x = (survival * market_price - purchase_price - costs) / market_price.
+    Traffickers weigh profit against risk (NarcoLogic; FACTS 7.1).
+    """
+    return (survival * market_price - purchase_price - costs_per_kg) / market_price
+
+
+@rule
+def choose_route(value_shares, rationality, draw):
+    """Logit route choice with an outside option of value 0 (not shipping).
+
+    P(route r) = exp(k x_r) / (1 + sum_j exp(k x_j)), k = rationality; a route whose value
+    is NaN is unavailable (full). Returns the chosen index or -1 for no shipment.
+    Assumption: multinomial logit, the usual discrete-choice form.
+    """
+    top = 0.0
+    for x in value_shares:
+        if x == x:
+            top = max(top, x)
+    cumulative = math.exp(-rationality * top)  # the outside option
+    total = cumulative
+    for x in value_shares:
+        if x == x:
+            total += math.exp(rationality * (x - top))
+    threshold = draw * total
+    if threshold < cumulative:
+        return -1
+    chosen = -1
+    for index in range(value_shares.shape[0]):
+        x = value_shares[index]
+        if x == x:
+            chosen = index  # the last available route absorbs rounding at the top of [0, 1)
+            cumulative += math.exp(rationality * (x - top))
+            if threshold < cumulative:
+                return index
+    return chosen
+
+
+@rule
+def protection_tax_usd(kg, local_price_usd_per_kg, tax_share):
+    """Tax a faction takes from a shipment crossing its territory: kg * local price * share.
+
+    Protection fees per kg were not found (FACTS 2.3, gaps): the share is an assumption.
+    """
+    return kg * local_price_usd_per_kg * tax_share
+
+
+# ---------------------------------------------------------------------------------------- actions
+
+@action
+def begin_week(s, p, week):
+    """Clear this week's counters; last week's traffic becomes the load police posts face."""
+    for node in range(s.node_traffic.shape[0]):
+        s.node_traffic_previous[node] = s.node_traffic[node]
+    s.node_traffic[:] = 0.0
+    s.edge_load_kg[:] = 0.0
+    s.week_totals[:] = 0.0
+    s.week_seizures[:, :] = 0.0
+    s.week_passages[:, :] = 0.0
+
+
+@action
+def end_week(s, p, week):
+    """Add this week's flows to the running totals."""
+    for index in range(s.totals.shape[0]):
+        s.totals[index] += s.week_totals[index]
+
+
+@action
+def taxing_faction(s, p, node):
+    """The belligerent that taxes traffic through `node` this week, or -1."""
+    faction = s.node_controller[node]
+    if p.criminal_funding and faction >= 0 and s.bel_active[faction]:
+        return faction
+    return -1
+
+
+@action
+def value_routes(s, p, org):
+    """Expected value share of each of the organisation's routes under its current beliefs."""
+    for route in range(s.org_route_ptr[org], s.org_route_ptr[org + 1]):
+        survival, costs = 1.0, 0.0
+        first, last = s.route_ptr[route], s.route_ptr[route + 1]
+        for k in range(first, last):
+            edge = s.route_edges[k]
+            risk = perceived_risk(s.belief_seizures[org, edge], s.belief_passages[org, edge],
+                                  s.org_prior_seizures[org], s.org_prior_safe_passages[org])
+            survival *= 1.0 - risk
+            costs += s.edge_cost_usd_per_kg[edge]
+            node = s.edge_to[edge]
+            if taxing_faction(s, p, node) >= 0:
+                costs += protection_tax_usd(1.0, s.node_price[node], p.protection_tax_share)
+        source = s.edge_from[s.route_edges[first]]
+        market = s.edge_to[s.route_edges[last - 1]]
+        s.route_values[route] = route_value_share(survival, s.node_price[market], s.node_price[source], costs)
+
+
+@action
+def _route_has_room(s, route, kg):
+    for k in range(s.route_ptr[route], s.route_ptr[route + 1]):
+        edge = s.route_edges[k]
+        if s.edge_load_kg[edge] + kg > s.edge_capacity_kg[edge]:
+            return False
+    return True
+
+
+@action
+def _all_full(choices):
+    for value in choices:
+        if value == value:
+            return False
+    return True
+
+
+@action
+def launch_shipments(s, p, org, week):
+    """Buy at the source and send this week's shipments down routes that have room."""
+    value_routes(s, p, org)
+    count = launch_count(s.org_rate[org], rng.uniform(p.seed, week, org, rng.LAUNCH_COUNT))
+    first_route, end_route = s.org_route_ptr[org], s.org_route_ptr[org + 1]
+    choices = s.route_choice_values[first_route:end_route]
+    kg = s.org_shipment_kg[org]
+    for k in range(min(count, s.org_slot_count[org])):
+        for route in range(first_route, end_route):
+            room = _route_has_room(s, route, kg)
+            s.route_choice_values[route] = s.route_values[route] if room else np.nan
+        uid = week * p.slots_per_step + s.org_slot_offset[org] + k
+        choice = choose_route(choices, s.org_rationality[org], rng.uniform(p.seed, week, uid, rng.ROUTE_CHOICE))
+        if choice < 0:
+            if _all_full(choices):
+                s.week_totals[SHIPMENTS_BLOCKED] += 1.0
+            continue
+        route = first_route + choice
+        for j in range(s.route_ptr[route], s.route_ptr[route + 1]):
+            s.edge_load_kg[s.route_edges[j]] += kg
+        slot = (week % p.slot_window) * p.slots_per_step + s.org_slot_offset[org] + k
+        first_edge = s.route_edges[s.route_ptr[route]]
+        s.ship_active[slot] = True
+        s.ship_org[slot] = org
+        s.ship_route[slot] = route
+        s.ship_leg[slot] = 0
+        s.ship_weeks_left[slot] = s.edge_travel_weeks[first_edge]
+        s.ship_kg[slot] = kg
+        s.ship_uid[slot] = uid
+        purchase = kg * s.node_price[s.edge_from[first_edge]]
+        s.org_cash_usd[org] -= purchase
+        s.week_totals[PURCHASE_USD] += purchase
+        s.week_totals[SHIPPED_KG] += kg
+        s.week_totals[SHIPMENTS_LAUNCHED] += 1.0
+
+
+@action
+def learn_from_seizures(s, p, org, week):
+    """Fold this week's passages and seizures into remembered experience (time-weighted)."""
+    decay = s.org_memory_decay[org]
+    for edge in range(s.belief_seizures.shape[1]):
+        s.belief_seizures[org, edge] = decay * s.belief_seizures[org, edge] + s.week_seizures[org, edge]
+        s.belief_passages[org, edge] = decay * s.belief_passages[org, edge] + s.week_passages[org, edge]
+
+
+@action
+def seize(s, slot, edge):
+    """A shipment is seized at the end of `edge`: it stops, and its organisation remembers the leg."""
+    org, kg = s.ship_org[slot], s.ship_kg[slot]
+    s.ship_active[slot] = False
+    s.week_totals[SEIZED_KG] += kg
+    s.week_totals[SEIZURES] += 1.0
+    s.week_seizures[org, edge] += 1.0
+    s.edge_seized_kg[edge] += kg
+
+
+@action
+def move_shipment(s, p, slot, week):
+    """Advance a shipment a week; at the end of a leg it faces patrols and police, then pays protection."""
+    if not s.ship_active[slot]:
+        return
+    s.ship_weeks_left[slot] -= 1
+    if s.ship_weeks_left[slot] > 0:
+        return
+    org, route, kg = s.ship_org[slot], s.ship_route[slot], s.ship_kg[slot]
+    edge = s.route_edges[s.route_ptr[route] + s.ship_leg[slot]]
+    node = s.edge_to[edge]
+    cost = kg * s.edge_cost_usd_per_kg[edge]
+    s.org_cash_usd[org] -= cost
+    s.week_totals[TRANSPORT_USD] += cost
+    s.week_passages[org, edge] += 1.0
+    s.edge_moved_kg[edge] += kg
+    s.node_traffic[node] += 1.0
+
+    if checks_at_node(s, p, slot, edge, node, week):  # seized by a patrol or a police post (policing)
+        seize(s, slot, edge)
+        return
+
+    faction = taxing_faction(s, p, node)
+    if faction >= 0:
+        tax = protection_tax_usd(kg, s.node_price[node], p.protection_tax_share)
+        s.org_cash_usd[org] -= tax
+        s.bel_income_week[faction, CRIME] += tax
+        s.week_totals[TAXES_USD] += tax
+
+    if s.route_ptr[route] + s.ship_leg[slot] + 1 == s.route_ptr[route + 1]:
+        revenue = kg * s.node_price[node]
+        s.org_cash_usd[org] += revenue
+        s.week_totals[SALES_USD] += revenue
+        s.week_totals[DELIVERED_KG] += kg
+        s.ship_active[slot] = False
+    else:
+        s.ship_leg[slot] += 1
+        s.ship_weeks_left[slot] = s.edge_travel_weeks[s.route_edges[s.route_ptr[route] + s.ship_leg[slot]]]
+
+
+@action
+def in_transit_kg(s, row):
+    """kg in flight at the end of the week."""
+    total = 0.0
+    for slot in range(s.ship_active.shape[0]):
+        if s.ship_active[slot]:
+            total += s.ship_kg[slot]
+    return total
+
+
+@action
+def seizure_rate(s, p):
+    return s.totals[SEIZED_KG] / s.totals[SHIPPED_KG] if s.totals[SHIPPED_KG] > 0 else 0.0
+
+
+# ------------------------------------------------------------------------------------------ build
+
+def organisation_routes(scenario, context) -> list[tuple[int, list[str]]]:
+    """(organisation row, node path) of every route, grouped by organisation; computed once per compile."""
+    if "routes" not in context:
+        graph = trafficking_graph(scenario)
+        context["routes"] = [(row, path) for row, org in enumerate(scenario.organisations)
+                             for path in enumerate_routes(graph, org.sources, org.markets, org.max_routes)]
+    return context["routes"]
+
+
+def _slot_layout(scenario, context) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Shipment slots: a ring buffer of `slot_window` weeks, each with `slots_per_step` slots."""
+    edges = scenario.network.edges
+    index = {(e.from_, e.to): i for i, e in enumerate(edges)}
+    weeks = [sum(edges[index[pair]].travel_weeks for pair in itertools.pairwise(path))
+             for _, path in organisation_routes(scenario, context)]
+    count = np.array([int(np.ceil(o.shipments_per_week)) for o in scenario.organisations], np.int64)
+    offset = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    return count, offset, int(count.sum()), max(weeks) + 1
+
+
+def slot_ids(scenario, context) -> list[str]:
+    _, _, per_step, window = _slot_layout(scenario, context)
+    return [str(slot) for slot in range(per_step * window)]
+
+
+def build(scenario, context) -> dict:
+    nodes, edges, orgs = scenario.network.nodes, scenario.network.edges, scenario.organisations
+    node_index = {n.id: i for i, n in enumerate(nodes)}
+    edge_index = {(e.from_, e.to): i for i, e in enumerate(edges)}
+    route_ptr, route_edges, org_route_ptr = [0], [], [0] * (len(orgs) + 1)
+    for org, path in organisation_routes(scenario, context):
+        route_edges.extend(edge_index[pair] for pair in itertools.pairwise(path))
+        route_ptr.append(len(route_edges))
+        org_route_ptr[org + 1] += 1
+    org_route_ptr = np.cumsum(org_route_ptr).astype(np.int64)
+    count, offset, _, _ = _slot_layout(scenario, context)
+    n_routes, n_slots = len(route_ptr) - 1, len(slot_ids(scenario, context))
+    n_orgs, n_edges = len(orgs), len(edges)
+    bel_index = {b: i for i, b in enumerate(context["ids"]["belligerents"])}
+    return dict(
+        node_price=np.array([n.price_usd_per_kg for n in nodes], float),
+        node_region=np.array([Region[n.region.upper()] for n in nodes], np.int64),
+        node_controller=np.array([bel_index[n.controlled_by] if n.controlled_by else -1 for n in nodes], np.int64),
+        node_traffic=np.zeros(len(nodes)),
+        node_traffic_previous=np.zeros(len(nodes)),
+        edge_from=np.array([node_index[e.from_] for e in edges], np.int64),
+        edge_to=np.array([node_index[e.to] for e in edges], np.int64),
+        edge_travel_weeks=np.array([e.travel_weeks for e in edges], np.int64),
+        edge_capacity_kg=np.array([e.capacity_kg_per_week for e in edges], float),
+        edge_base_risk=np.array([e.base_interdiction_risk for e in edges], float),
+        edge_cost_usd_per_kg=np.array([e.cost_usd_per_kg for e in edges], float),
+        edge_load_kg=np.zeros(n_edges),
+        edge_moved_kg=np.zeros(n_edges),
+        edge_seized_kg=np.zeros(n_edges),
+        route_ptr=np.array(route_ptr, np.int64),
+        route_edges=np.array(route_edges, np.int64),
+        org_route_ptr=org_route_ptr,
+        route_values=np.zeros(n_routes),
+        route_choice_values=np.zeros(n_routes),
+        org_shipment_kg=np.array([o.shipment_kg for o in orgs], float),
+        org_rate=np.array([o.shipments_per_week for o in orgs], float),
+        org_rationality=np.array([o.rationality for o in orgs], float),
+        org_memory_decay=np.array([memory_decay(o.memory_weeks) for o in orgs], float),
+        org_prior_seizures=np.array([o.prior_seizures for o in orgs], float),
+        org_prior_safe_passages=np.array([o.prior_safe_passages for o in orgs], float),
+        org_cash_usd=np.array([o.cash_usd for o in orgs], float),
+        org_slot_offset=offset,
+        org_slot_count=count,
+        belief_seizures=np.zeros((n_orgs, n_edges)),
+        belief_passages=np.zeros((n_orgs, n_edges)),
+        week_seizures=np.zeros((n_orgs, n_edges)),
+        week_passages=np.zeros((n_orgs, n_edges)),
+        ship_active=np.zeros(n_slots, np.bool_),
+        ship_org=np.full(n_slots, -1, np.int64),
+        ship_route=np.full(n_slots, -1, np.int64),
+        ship_leg=np.zeros(n_slots, np.int64),
+        ship_weeks_left=np.zeros(n_slots, np.int64),
+        ship_kg=np.zeros(n_slots),
+        ship_uid=np.zeros(n_slots, np.int64),
+    )
+
+
+F, I, B = np.float64, np.int64, np.bool_
+MODULE = Module(
+    name="trafficking",
+    build=build,
+    entities=(
+        Entities("nodes", lambda scenario, context: [n.id for n in scenario.network.nodes], "places of the network"),
+        Entities("edges", lambda scenario, context: [f"{e.from_}->{e.to}" for e in scenario.network.edges], "legs"),
+        Entities("routes", lambda scenario, context: ["->".join(path) for _, path in
+                                                       organisation_routes(scenario, context)],
+                 "the routes each organisation considers, grouped by organisation"),
+        Entities("organisations", lambda scenario, context: [o.id for o in scenario.organisations]),
+        Entities("slots", slot_ids, "shipments in flight: a ring buffer of weeks x slots per week"),
+    ),
+    fields=(
+        Field("node_price", F, ("nodes",), "wholesale price, US$/kg"),
+        Field("node_region", I, ("nodes",), "Region"),
+        Field("node_controller", I, ("nodes",), "belligerent that taxes the node, -1 for none"),
+        Field("node_traffic", F, ("nodes",), "shipments through the node this week"),
+        Field("node_traffic_previous", F, ("nodes",), "shipments through the node last week"),
+        Field("edge_from", I, ("edges",)), Field("edge_to", I, ("edges",)),
+        Field("edge_travel_weeks", I, ("edges",)), Field("edge_capacity_kg", F, ("edges",)),
+        Field("edge_base_risk", F, ("edges",)), Field("edge_cost_usd_per_kg", F, ("edges",)),
+        Field("edge_load_kg", F, ("edges",), "kg launched onto the leg this week"),
+        Field("edge_moved_kg", F, ("edges",)), Field("edge_seized_kg", F, ("edges",)),
+        Field("route_ptr", I, (), "CSR over route_edges, one entry per route plus one"),
+        Field("route_edges", I, (), "the legs of each route"),
+        Field("org_route_ptr", I, (), "CSR over routes, one entry per organisation plus one"),
+        Field("route_values", F, ("routes",)), Field("route_choice_values", F, ("routes",)),
+        Field("org_shipment_kg", F, ("organisations",)), Field("org_rate", F, ("organisations",)),
+        Field("org_rationality", F, ("organisations",)), Field("org_memory_decay", F, ("organisations",)),
+        Field("org_prior_seizures", F, ("organisations",)),
+        Field("org_prior_safe_passages", F, ("organisations",)),
+        Field("org_cash_usd", F, ("organisations",)), Field("org_slot_offset", I, ("organisations",)),
+        Field("org_slot_count", I, ("organisations",)),
+        Field("belief_seizures", F, ("organisations", "edges")),
+        Field("belief_passages", F, ("organisations", "edges")),
+        Field("week_seizures", F, ("organisations", "edges")),
+        Field("week_passages", F, ("organisations", "edges")),
+        Field("ship_active", B, ("slots",)), Field("ship_org", I, ("slots",)), Field("ship_route", I, ("slots",)),
+        Field("ship_leg", I, ("slots",)), Field("ship_weeks_left", I, ("slots",)), Field("ship_kg", F, ("slots",)),
+        Field("ship_uid", I, ("slots",)),
+    ),
+    params=(
+        Param("slot_window", None, "weeks", np.int64, lambda scenario, context: _slot_layout(scenario, context)[3]),
+        Param("slots_per_step", None, "slots", np.int64, lambda scenario, context: _slot_layout(scenario, context)[2]),
+        Param("criminal_funding", "levers.criminal_funding", "on/off", bool),
+        Param("protection_tax_share", "conflict_dynamics.protection_tax_share", "share of local value"),
+    ),
+    flows=FLOW_DECLARATIONS,
+    outcomes=("shipped_kg", "seized_kg", "delivered_kg",
+              Outcome("seizure_rate", "share", "seizure rate", compute=seizure_rate),
+              "criminal_revenue_usd", "taxes_usd"),
+    series=(Series("in_transit_kg", in_transit_kg),),
+    levers=(Lever("criminal_funding", "levers.criminal_funding", "belligerents can tax trafficking"),),
+    phases=(Phase(begin_week, BEGIN), Phase(launch_shipments, LAUNCH, over="organisations"),
+            Phase(move_shipment, MOVE, over="slots", guard="ship_active"),
+            Phase(learn_from_seizures, LEARN, over="organisations"), Phase(end_week, END)),
+    agents=(Agents("organisations", "TraffickingOrganisation",
+                   "Buys cocaine at its sources, ships it along the routes it believes safest and most profitable.",
+                   {"money_usd": "org_cash_usd"}),),
+)

@@ -1,0 +1,1 @@
+"""Runners: one replicate (`run`), many (`montecarlo`), their outcomes (`summary`), the benchmark."""
