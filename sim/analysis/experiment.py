@@ -21,15 +21,14 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..model import compile_from
+from ..model import MODEL, compile_from
 from ..outputs import ResultFolder, code_fingerprint, manifest
 from ..runners.montecarlo import DEFAULT_CHUNK, default_workers, iterate_chunks, write_monte_carlo
 from ..scenario import InputError, Scenario, load_scenario, read_yaml_mapping, scenario_hash, validate_document
 from ..scenario.schema import Id
 from .survival import analyse_experiment, format_experiment_markdown
 
-OUTCOMES = ("shipped_kg", "seized_kg", "delivered_kg", "seizure_rate", "seized_west_africa_kg",
-            "criminal_revenue_usd", "taxes_usd", "bribes_usd", "belligerent_funding_share_from_crime")
+OUTCOMES = tuple(MODEL.run_outcomes())  # every per-replicate outcome the model declares
 
 
 class Arm(BaseModel):

@@ -11,6 +11,8 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 from lifelines.utils import median_survival_times
 
+from ..model import MODEL
+
 
 def _finite(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
@@ -272,12 +274,7 @@ def format_outcome(name: str, value: float | None, signed: bool = False) -> str:
     return f"{sign}{_number(size)}"
 
 
-OUTCOME_LABELS = {
-    "shipped_kg": "cocaine shipped", "seized_kg": "cocaine seized", "delivered_kg": "cocaine delivered",
-    "seizure_rate": "seizure rate", "seized_west_africa_kg": "cocaine seized in West Africa",
-    "criminal_revenue_usd": "criminal revenue", "taxes_usd": "protection taxes paid to belligerents",
-    "bribes_usd": "bribes", "belligerent_funding_share_from_crime": "share of belligerent funding from crime",
-}
+OUTCOME_LABELS = {name: label for name, (label, _) in MODEL.labels().items()}  # from the declarations
 
 
 def answer_sentence(summary: dict) -> str:

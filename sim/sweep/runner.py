@@ -48,7 +48,7 @@ from ..outputs import ResultFolder, code_fingerprint, manifest
 from ..scenario import InputError, Scenario
 from ..analysis.survival import kaplan_meier_median
 from .design import design_points, point_overrides
-from .spec import OUTCOMES, Sweep
+from .spec import DURATION_OUTCOMES, OUTCOMES, Sweep
 
 POINT_FILE = re.compile(r"point=(\d+)\.parquet")
 TASK_RETRIES = 2  # for exceptions in a task; a task whose worker died is rescheduled by Dask anyway
@@ -107,7 +107,7 @@ def run_point(base: Scenario, overrides: dict, point: int, replicates: int, seed
 
 # --- outcomes of a point --------------------------------------------------------------------------
 
-FLOW_OUTCOMES = OUTCOMES[OUTCOMES.index("seizure_rate"):]  # per-replicate flows, means per point
+FLOW_OUTCOMES = OUTCOMES[len(DURATION_OUTCOMES):]  # per-replicate outcomes, means per point
 SUMMARY_COLUMNS = ["replicate", "conflict", "duration_weeks", "ended", "end_type", *FLOW_OUTCOMES]
 
 

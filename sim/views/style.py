@@ -38,28 +38,30 @@ def translucent(hex_colour: str, alpha: float) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
-# Outcome columns of replicate tables and sweep summaries: (label with unit, factor from stored unit).
-OUTCOMES = {
-    "median_duration_weeks": ("median conflict duration (weeks)", 1.0),
-    "mean_duration_weeks": ("mean conflict duration (weeks)", 1.0),
-    "duration_weeks": ("conflict duration (weeks)", 1.0),
-    "share_ended": ("conflicts ended by the horizon (%)", 100.0),
-    "seizure_rate": ("seizure rate (% of kg shipped)", 100.0),
-    "shipped_kg": ("cocaine shipped (tonnes)", 1e-3),
-    "seized_kg": ("cocaine seized (tonnes)", 1e-3),
-    "delivered_kg": ("cocaine delivered (tonnes)", 1e-3),
-    "seized_west_africa_kg": ("cocaine seized in West Africa (tonnes)", 1e-3),
-    "seized_host_police_kg": ("cocaine seized by host-state police (tonnes)", 1e-3),
-    "seized_un_police_kg": ("cocaine seized by UN police (tonnes)", 1e-3),
-    "seized_with_database_kg": ("cocaine seized with INTERPOL databases (tonnes)", 1e-3),
-    "share_victory": ("conflicts ended by victory (%)", 100.0),
-    "share_settlement": ("conflicts ended by settlement (%)", 100.0),
-    "criminal_revenue_usd": ("criminal revenue (US$ bn)", 1e-9),
-    "taxes_usd": ("protection taxes (US$ m)", 1e-6),
-    "bribes_usd": ("bribes (US$ m)", 1e-6),
-    "belligerent_funding_share_from_crime": ("belligerent funding from crime (%)", 100.0),
-    "funding_share_from_crime": ("belligerent funding from crime (%)", 100.0),
+# How a stored unit is shown: (unit on axes, factor from the stored unit).
+DISPLAY_UNITS = {"kg": ("tonnes", 1e-3), "US$": ("US$ m", 1e-6), "share": ("%", 100.0), "weeks": ("weeks", 1.0)}
+# Summaries over replicates that sweeps and views compute (not model outcomes): label, stored unit.
+SUMMARIES = {
+    "median_duration_weeks": ("median conflict duration", "weeks"),
+    "mean_duration_weeks": ("mean conflict duration", "weeks"),
+    "share_ended": ("conflicts ended by the horizon", "share"),
+    "share_victory": ("conflicts ended by victory", "share"),
+    "share_settlement": ("conflicts ended by settlement", "share"),
 }
+
+
+def _outcomes() -> dict[str, tuple[str, float]]:
+    """name -> (label with its displayed unit, factor): the model's declared outcomes and the summaries."""
+    from ..model import MODEL
+
+    shown = {}
+    for name, (label, unit) in {**MODEL.labels(), **SUMMARIES}.items():
+        display, factor = DISPLAY_UNITS.get(unit, (unit, 1.0))
+        shown[name] = (f"{label} ({display})" if display else label, factor)
+    return shown
+
+
+OUTCOMES = _outcomes()
 
 
 def outcome_label(name: str) -> str:
