@@ -52,9 +52,13 @@ def _reader(field: str) -> property:
                     doc=f"this agent's row of `{field}`")
 
 
-def _method(action):
+def _method(phase):
+    action, guard = phase.action, phase.guard
+
     def act(agent) -> None:
-        action(agent.model.state, agent.model.params, agent.row, agent.model.steps)
+        state = agent.model.state
+        if guard is None or getattr(state, guard)[agent.row]:  # the rows the kernel skips, skipped
+            action(state, agent.model.params, agent.row, agent.model.steps)
     name = getattr(action, "py_func", action).__name__
     act.__name__, act.__doc__ = name, getattr(action, "__doc__", None)
     return act
@@ -64,7 +68,7 @@ def agent_class(declared: Agents) -> type:
     """The Mesa agent class of a declared kind: its reporters read its fields, and each phase over
     its kind is a method of the same name."""
     members = {name: _reader(field) for name, field in declared.report.items()}
-    members.update({phase.name: _method(phase.action) for phase in MODEL.schedule if phase.over == declared.kind})
+    members.update({phase.name: _method(phase) for phase in MODEL.schedule if phase.over == declared.kind})
     return type(declared.name, (RowAgent,), {"__doc__": declared.doc, "__module__": __name__, **members})
 
 

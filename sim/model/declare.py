@@ -76,14 +76,15 @@ class Param:
 class Flow:
     """A quantity added up each week (`week_totals[index]`) and over the run (`totals[index]`).
 
-    `series`: also a weekly column of a run's series. Its run total is a replicate outcome when the
-    module lists its name among its `outcomes`.
+    `series`: also a weekly column of a run's series; `outcome`: its run total is a column of replicate
+    tables (after the module's `outcomes`, unless they list its name to place it).
     """
 
     name: str
     unit: str
     label: str
     series: bool = True
+    outcome: bool = True
 
 
 @dataclass(frozen=True)
@@ -174,18 +175,28 @@ class Module:
 
 
 class FlowIndex:
-    """Indices of flows in `week_totals`, fixed when a module is declared, so that compiled actions
-    read them as constants: `SHIPPED_KG = FLOWS.index("shipped_kg")`."""
+    """Flows and their indices in `week_totals`. A module declares a flow with one line that also gives
+    compiled actions its index as a constant:
+
+        SHIPPED_KG = FLOWS.flow("trafficking", "shipped_kg", "kg", "cocaine shipped")
+    """
 
     def __init__(self):
-        self.names: list[str] = []
+        self.flows: list[tuple[str, Flow]] = []
 
-    def declare(self, *flows: Flow) -> tuple[Flow, ...]:
-        for flow in flows:
-            if flow.name in self.names:
-                raise ValueError(f"flow {flow.name!r} is declared twice")
-            self.names.append(flow.name)
-        return flows
+    @property
+    def names(self) -> list[str]:
+        return [flow.name for _, flow in self.flows]
+
+    def flow(self, module: str, name: str, unit: str, label: str, series: bool = True, outcome: bool = True) -> int:
+        if name in self.names:
+            raise ValueError(f"flow {name!r} is declared twice")
+        self.flows.append((module, Flow(name, unit, label, series, outcome)))
+        return len(self.flows) - 1
+
+    def of(self, module: str) -> tuple[Flow, ...]:
+        """A module's flows, in the order it declared them."""
+        return tuple(flow for owner, flow in self.flows if owner == module)
 
     def index(self, name: str) -> int:
         return self.names.index(name)
@@ -254,7 +265,10 @@ class Model:
         """The replicate table's columns after `replicate` and `seed`: per-entity outcomes, then run
         outcomes (flow totals and the rest) in the order modules list them, then levers."""
         flows = {f.name: f for f in self.flows}
-        items = [flows[item] if isinstance(item, str) else item for m in self.modules for item in m.outcomes]
+        items = []
+        for m in self.modules:
+            listed = [flows[item] if isinstance(item, str) else item for item in m.outcomes]
+            items += listed + [f for f in m.flows if f.outcome and f not in listed]
         per_entity = [OutcomeColumn(o.name, o.unit, o.label, o.per, o) for o in items
                       if isinstance(o, Outcome) and o.per is not None]
         run = [OutcomeColumn(o.name, o.unit, o.label, None, o) for o in items

@@ -12,20 +12,18 @@ import numpy as np
 
 from . import rng
 from .compiler import action, rule
-from .declare import BEGIN, FLOWS, POLICE, Agents, Entities, Field, Flow, Lever, Module, Param, Phase
+from .declare import BEGIN, FLOWS, POLICE, Agents, Entities, Field, Lever, Module, Param, Phase
 from .network import Region, trafficking_graph
 
-FLOW_DECLARATIONS = FLOWS.declare(
-    Flow("bribes_usd", "US$", "bribes"),
-    Flow("seized_west_africa_kg", "kg", "cocaine seized in West Africa"),
-    Flow("seized_host_police_kg", "kg", "cocaine seized by host-state police"),
-    Flow("seized_un_police_kg", "kg", "cocaine seized by UN police"),
-    Flow("seized_patrol_kg", "kg", "cocaine seized by patrols and customs on legs"),
-    Flow("seized_with_database_kg", "kg", "cocaine seized with INTERPOL databases"),
-    Flow("seized_without_database_kg", "kg", "cocaine seized without INTERPOL databases"),
-)
-BRIBES_USD, SEIZED_WEST_AFRICA_KG, SEIZED_HOST_KG, SEIZED_UN_KG, SEIZED_PATROL_KG, SEIZED_WITH_DATABASE_KG, \
-    SEIZED_WITHOUT_DATABASE_KG = (FLOWS.index(flow.name) for flow in FLOW_DECLARATIONS)
+BRIBES_USD = FLOWS.flow("policing", "bribes_usd", "US$", "bribes")
+SEIZED_WEST_AFRICA_KG = FLOWS.flow("policing", "seized_west_africa_kg", "kg", "cocaine seized in West Africa")
+SEIZED_HOST_KG = FLOWS.flow("policing", "seized_host_police_kg", "kg", "cocaine seized by host-state police")
+SEIZED_UN_KG = FLOWS.flow("policing", "seized_un_police_kg", "kg", "cocaine seized by UN police")
+SEIZED_PATROL_KG = FLOWS.flow("policing", "seized_patrol_kg", "kg", "cocaine seized by patrols and customs on legs")
+SEIZED_WITH_DATABASE_KG = FLOWS.flow("policing", "seized_with_database_kg", "kg",
+                                     "cocaine seized with INTERPOL databases")
+SEIZED_WITHOUT_DATABASE_KG = FLOWS.flow("policing", "seized_without_database_kg", "kg",
+                                        "cocaine seized without INTERPOL databases")
 MANDATES = ("monitoring", "support", "executive")
 
 
@@ -255,8 +253,7 @@ MODULE = Module(
         Param("mentoring_gain", "police.un.mentoring_gain", "growth per UN officer per host officer"),
         Param("corruption_scale", "levers.corruption_scale", "multiplier"),
     ),
-    flows=FLOW_DECLARATIONS,
-    outcomes=tuple(flow.name for flow in FLOW_DECLARATIONS),
+    flows=FLOWS.of("policing"),
     levers=(
         Lever("database_access_host", "levers.database_access.host", "host-state police query INTERPOL databases"),
         Lever("database_access_un", "levers.database_access.un", "UN police query INTERPOL databases"),

@@ -18,24 +18,21 @@ from .compiler import action, rule
 from .conflict import CRIME
 from .network import Region, enumerate_routes, trafficking_graph
 from .policing import checks_at_node
-from .declare import BEGIN, END, LAUNCH, LEARN, MOVE, FLOWS, Agents, Entities, Field, Flow, Lever, Module, Outcome, \
-    Param, Phase, Series
+from .declare import BEGIN, END, FLOWS, LAUNCH, LEARN, MOVE, Agents, Entities, Field, Lever, Module, Outcome, Param, \
+    Phase, Series
 
 
-FLOW_DECLARATIONS = FLOWS.declare(
-    Flow("shipped_kg", "kg", "cocaine shipped"),
-    Flow("seized_kg", "kg", "cocaine seized"),
-    Flow("delivered_kg", "kg", "cocaine delivered"),
-    Flow("criminal_revenue_usd", "US$", "criminal revenue"),
-    Flow("taxes_usd", "US$", "protection taxes paid to belligerents"),
-    Flow("purchase_usd", "US$", "cocaine bought at the sources", series=False),
-    Flow("transport_usd", "US$", "transport costs", series=False),
-    Flow("shipments_launched", "shipments", "shipments launched", series=False),
-    Flow("shipments_blocked", "shipments", "shipments not sent for lack of room", series=False),
-    Flow("seizures", "seizures", "seizures", series=False),
-)
-SHIPPED_KG, SEIZED_KG, DELIVERED_KG, SALES_USD, TAXES_USD, PURCHASE_USD, TRANSPORT_USD, SHIPMENTS_LAUNCHED, \
-    SHIPMENTS_BLOCKED, SEIZURES = (FLOWS.index(flow.name) for flow in FLOW_DECLARATIONS)
+SHIPPED_KG = FLOWS.flow("trafficking", "shipped_kg", "kg", "cocaine shipped")
+SEIZED_KG = FLOWS.flow("trafficking", "seized_kg", "kg", "cocaine seized")
+DELIVERED_KG = FLOWS.flow("trafficking", "delivered_kg", "kg", "cocaine delivered")
+SALES_USD = FLOWS.flow("trafficking", "criminal_revenue_usd", "US$", "criminal revenue")
+TAXES_USD = FLOWS.flow("trafficking", "taxes_usd", "US$", "protection taxes paid to belligerents")
+PURCHASE_USD = FLOWS.flow("trafficking", "purchase_usd", "US$", "cocaine bought at the sources", False, False)
+TRANSPORT_USD = FLOWS.flow("trafficking", "transport_usd", "US$", "transport costs", False, False)
+SHIPMENTS_LAUNCHED = FLOWS.flow("trafficking", "shipments_launched", "shipments", "shipments launched", False, False)
+SHIPMENTS_BLOCKED = FLOWS.flow("trafficking", "shipments_blocked", "shipments", "shipments not sent for lack of room",
+                               False, False)
+SEIZURES = FLOWS.flow("trafficking", "seizures", "seizures", "seizures", False, False)
 
 
 # ------------------------------------------------------------------------------------------ rules
@@ -430,7 +427,7 @@ MODULE = Module(
         Param("criminal_funding", "levers.criminal_funding", "on/off", bool),
         Param("protection_tax_share", "conflict_dynamics.protection_tax_share", "share of local value"),
     ),
-    flows=FLOW_DECLARATIONS,
+    flows=FLOWS.of("trafficking"),
     outcomes=("shipped_kg", "seized_kg", "delivered_kg",
               Outcome("seizure_rate", "share", "seizure rate", compute=seizure_rate),
               "criminal_revenue_usd", "taxes_usd"),
