@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from ..drivers.mesa import ThreatNetworkModel
+from ..model import MODEL
 from ..model.compile import CompiledScenario
 from .montecarlo import default_workers, run_monte_carlo
 
@@ -36,8 +37,7 @@ def benchmark(compiled: CompiledScenario, replicates: int = 2000, mesa_replicate
     run_monte_carlo(compiled, replicates, workers=workers)
     all_cores = _rate(replicates, time.perf_counter() - started)
 
-    layout = compiled.layout
-    agents = len(layout.organisation_ids) + len(layout.unit_ids) + len(layout.belligerent_ids)
+    agents = sum(compiled.layout.count(declared.kind) for declared in MODEL.agents)  # the Mesa agents
     agent_steps = agents * int(compiled.params.horizon_weeks)
     return {
         "scenario": compiled.scenario.name, "weeks": int(compiled.params.horizon_weeks), "agents": agents,
