@@ -140,7 +140,7 @@ def run(
 ) -> None:
     """Run one replicate, print a summary and write series, summary, scenario and manifest to a folder."""
     from .runners.run import default_folder, run_to_folder
-    from .runners.summary import format_summary
+    from .views.text import format_summary
 
     path = scenario_file(scenario)
     loaded = load_scenario(path)

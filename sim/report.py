@@ -204,7 +204,7 @@ def _key_figures(result: Result) -> list[str]:
     """The terminal summary of a run or Monte Carlo run, one line per item."""
     summary = result.summary
     if result.kind == "run" and "conflicts" in summary and "tonnes_shipped_per_year" in summary:
-        from .runners.summary import format_summary
+        from .views.text import format_summary
         return [line.strip() for line in format_summary(summary).splitlines()[1:]]
     if result.kind == "mc" and summary.get("conflicts"):
         from .analysis.survival import format_duration_summary
