@@ -91,13 +91,13 @@ def manifest(folder: Path) -> dict:
 def mc_reference(tmp_path_factory):
     """The uninterrupted Monte Carlo table that every interrupted and resumed run must reach."""
     folder = tmp_path_factory.mktemp("reference")
-    scenario = small_scenario(folder, horizon_weeks=1040)  # about 8 s: long enough to interrupt
+    scenario = small_scenario(folder, horizon_weeks=1040)
     done = cli("mc", scenario, *MC, "--out", folder / "out", cwd=folder)
     assert done.returncode == 0, done.stderr
     return scenario, pd.read_parquet(folder / "out" / "replicates")
 
 
-MC = ("--replicates", 8000, "--chunk-size", 200, "--seed", 5, "--workers", 1)
+MC = ("--replicates", 16000, "--chunk-size", 400, "--seed", 5, "--workers", 1)  # ~10 s: long enough to interrupt
 
 
 # --- nothing deleted ---------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_a_claimed_folder_is_refused_and_a_dead_claim_recovered(tmp_path, mc_ref
     resumed = cli("mc", scenario, *MC, "--out", out, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     table = pd.read_parquet(out / "replicates")
-    assert 2 <= kept < 40 and not table.duplicated(["replicate", "conflict"]).any()
+    assert 2 <= kept < 40 and not table.duplicated(["replicate", "conflict"]).any()  # 40 chunks in all
     pd.testing.assert_frame_equal(table, reference)
     assert manifest(out)["status"] == "complete" and not (out / LOCK).exists()
 
@@ -202,7 +202,7 @@ def test_mc_interrupted_by_a_signal_resumes_to_the_same_table(tmp_path, mc_refer
     assert first.returncode == code, stderr
     assert "interrupted: finished chunks are kept" in stderr and "Traceback" not in stderr
     status = manifest(out)
-    assert status["status"] == "interrupted" and status["completed_replicates"] == 200 * parts(out) < 8000
+    assert status["status"] == "interrupted" and status["completed_replicates"] == 400 * parts(out) < 16000
     again = cli("mc", scenario, *MC, "--out", out, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(out / "replicates"), reference)
@@ -210,8 +210,8 @@ def test_mc_interrupted_by_a_signal_resumes_to_the_same_table(tmp_path, mc_refer
 
 
 def test_two_sweeps_on_one_folder_do_not_mix(tmp_path):
-    sweep = {"name": "mix", "scenario": str(GUINEA_BISSAU), "fixed": {"horizon_weeks": 520},
-             "design": {"kind": "grid"}, "replicates": 1500, "seed": 1,
+    sweep = {"name": "mix", "scenario": str(GUINEA_BISSAU), "fixed": {"horizon_weeks": 1040},
+             "design": {"kind": "grid"}, "replicates": 20000, "seed": 1,  # minutes: it is interrupted early
              "parameters": [{"name": "corruption", "key": "levers.corruption_scale", "range": [0.5, 1.0],
                              "levels": 10}]}
     (tmp_path / "a.yaml").write_text(yaml.safe_dump(sweep))
