@@ -77,11 +77,12 @@ def route_value_share(survival, market_price, purchase_price, costs_per_kg):
 
 
 @rule
-def choose_route(value_shares, rationality, draw):
+def choose_route(value_shares, rationality, draw, weights):
     """Logit route choice with an outside option of value 0 (not shipping).
 
     P(route r) = exp(k x_r) / (1 + sum_j exp(k x_j)), k = rationality; a route whose value
-    is NaN is unavailable (full). Returns the chosen index or -1 for no shipment.
+    is NaN is unavailable (full). Returns the chosen index or -1 for no shipment. `weights` is
+    scratch space for each route's exp(k (x_r - top)), computed once.
     Assumption: multinomial logit, the usual discrete-choice form.
     """
     top = 0.0
@@ -90,18 +91,19 @@ def choose_route(value_shares, rationality, draw):
             top = max(top, x)
     cumulative = math.exp(-rationality * top)  # the outside option
     total = cumulative
-    for x in value_shares:
+    for index in range(value_shares.shape[0]):
+        x = value_shares[index]
         if x == x:
-            total += math.exp(rationality * (x - top))
+            weights[index] = math.exp(rationality * (x - top))
+            total += weights[index]
     threshold = draw * total
     if threshold < cumulative:
         return -1
     chosen = -1
     for index in range(value_shares.shape[0]):
-        x = value_shares[index]
-        if x == x:
+        if value_shares[index] == value_shares[index]:
             chosen = index  # the last available route absorbs rounding at the top of [0, 1)
-            cumulative += math.exp(rationality * (x - top))
+            cumulative += weights[index]
             if threshold < cumulative:
                 return index
     return chosen
@@ -186,8 +188,10 @@ def _all_full(choices):
 @action
 def launch_shipments(s, p, org, week):
     """Buy at the source and send this week's shipments down routes that have room."""
-    value_routes(s, p, org)
     count = launch_count(s.org_rate[org], rng.uniform(p.seed, week, org, rng.LAUNCH_COUNT))
+    if min(count, s.org_slot_count[org]) <= 0:
+        return  # nothing to ship: no need to value the routes this week
+    value_routes(s, p, org)
     first_route, end_route = s.org_route_ptr[org], s.org_route_ptr[org + 1]
     choices = s.route_choice_values[first_route:end_route]
     kg = s.org_shipment_kg[org]
@@ -196,7 +200,8 @@ def launch_shipments(s, p, org, week):
             room = _route_has_room(s, route, kg)
             s.route_choice_values[route] = s.route_values[route] if room else np.nan
         uid = week * p.slots_per_step + s.org_slot_offset[org] + k
-        choice = choose_route(choices, s.org_rationality[org], rng.uniform(p.seed, week, uid, rng.ROUTE_CHOICE))
+        choice = choose_route(choices, s.org_rationality[org], rng.uniform(p.seed, week, uid, rng.ROUTE_CHOICE),
+                              s.route_weights[first_route:end_route])
         if choice < 0:
             if _all_full(choices):
                 s.week_totals[SHIPMENTS_BLOCKED] += 1.0
@@ -356,6 +361,7 @@ def build(scenario, context) -> dict:
         org_route_ptr=org_route_ptr,
         route_values=np.zeros(n_routes),
         route_choice_values=np.zeros(n_routes),
+        route_weights=np.zeros(n_routes),
         org_shipment_kg=np.array([o.shipment_kg for o in orgs], float),
         org_rate=np.array([o.shipments_per_week for o in orgs], float),
         org_rationality=np.array([o.rationality for o in orgs], float),
@@ -407,6 +413,7 @@ MODULE = Module(
         Field("route_edges", I, (), "the legs of each route"),
         Field("org_route_ptr", I, (), "CSR over routes, one entry per organisation plus one"),
         Field("route_values", F, ("routes",)), Field("route_choice_values", F, ("routes",)),
+        Field("route_weights", F, ("routes",), "scratch: each route's logit weight in a choice"),
         Field("org_shipment_kg", F, ("organisations",)), Field("org_rate", F, ("organisations",)),
         Field("org_rationality", F, ("organisations",)), Field("org_memory_decay", F, ("organisations",)),
         Field("org_prior_seizures", F, ("organisations",)),
