@@ -4,7 +4,6 @@ by collapse, settlement or victory. Declarations first, then the rules, then the
 
 from __future__ import annotations
 
-import math
 from enum import IntEnum
 
 import numpy as np

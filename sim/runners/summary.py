@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..drivers.kernel import outcome_widths
-from ..model import MODEL
+from ..model import MODEL, State
 from ..model.compile import CompiledScenario
 from ..model.declare import Lever
 from ..model.generate import generated
