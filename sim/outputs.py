@@ -193,6 +193,10 @@ class _Lock:
             except FileNotFoundError:
                 same = False
             if same:
+                if not _ours(os.pread(descriptor, 4096, 0)):  # a file of that name we did not write
+                    os.close(descriptor)
+                    raise InputError(str(self.path), "", "a lock file written by threatnet; this one is not, and "
+                                                         "threatnet will not touch it (use another --out)")
                 self.descriptor = descriptor
                 holder = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                                      "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -210,6 +214,18 @@ class _Lock:
             self.path.unlink()  # while still holding it: a waiter sees a stale inode and tries again
         os.close(self.descriptor)
         self.descriptor = None
+
+
+def _ours(content: bytes) -> bool:
+    """A lock file's content is a threatnet holder record, or empty (created a moment ago, or by a command
+    killed before it wrote its record)."""
+    if not content:
+        return True
+    try:
+        holder = json.loads(content)
+    except ValueError:
+        return False
+    return isinstance(holder, dict) and {"pid", "host", "started_utc"} <= set(holder)
 
 
 def _holder(text: str) -> str:

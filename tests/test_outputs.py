@@ -228,6 +228,16 @@ def test_two_sweeps_on_one_folder_do_not_mix(tmp_path):
     assert {json.loads((out / "sweep.json").read_text())["seed"], manifest(out)["identity"]["seed"]} == {1}
 
 
+def test_a_lock_file_threatnet_did_not_write_is_left_alone(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK).write_text("my notes, under an unlucky name")
+    with pytest.raises(InputError, match="a lock file written by threatnet; this one is not"):
+        with ResultFolder(out, "test", {"seed": 1}):
+            pass
+    assert (out / LOCK).read_text() == "my notes, under an unlucky name"
+
+
 def test_result_folder_lock_in_process(tmp_path):
     with ResultFolder(tmp_path / "out", "test", {"seed": 1}) as held:
         with pytest.raises(InputError, match=f"claimed by pid {os.getpid()}"):
