@@ -286,21 +286,6 @@ def crime_share(s, p):
 
 
 @action
-def fighters(s, row, bel):
-    return s.bel_fighters[bel]
-
-
-@action
-def treasury(s, row, bel):
-    return s.bel_treasury_usd[bel]
-
-
-@action
-def income_week(s, row, bel, source):
-    return s.bel_income_week[bel, source]
-
-
-@action
 def active(s, row, conflict):
     return 1.0 if s.conflict_active[conflict] else 0.0
 
@@ -387,8 +372,9 @@ MODULE = Module(
         Outcome("belligerent_funding_share_from_crime", "share", "share of belligerent funding from crime",
                 crime_share),
     ),
-    series=(Series("fighters", fighters, per="belligerents"), Series("treasury_usd", treasury, per="belligerents"),
-            Series("income_{source}_usd", income_week, per="belligerents", columns=INCOME_NAMES),
+    series=(Series("fighters", per="belligerents", field="bel_fighters"),
+            Series("treasury_usd", per="belligerents", field="bel_treasury_usd"),
+            Series("income_{source}_usd", per="belligerents", columns=INCOME_NAMES, field="bel_income_week"),
             Series("active", active, per="conflicts")),
     phases=(Phase(begin_week, BEGIN), Phase(manage_budget, BUDGETS, over="belligerents", guard="bel_active"),
             Phase(fight, FIGHT, over="conflicts", guard="conflict_active")),

@@ -110,16 +110,18 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Series:
-    """A weekly column: `compute(s, row)` for one value (per=None) or `compute(s, row, index)` per entity.
+    """A weekly column: a per-entity `field`'s row (`s.field[entity]`, or `s.field[entity, column]` with
+    `columns`), or `compute(s, row)` for one value (per=None) or `compute(s, row, index)` per entity.
 
     `name` may hold `{source}` with `columns` the names of a second axis (`income_{source}_usd`).
     Per-entity columns are named `<entity id>.<name>`.
     """
 
     name: str
-    compute: Callable
+    compute: Callable | None = None
     per: str | None = None
     columns: tuple[str, ...] = ()
+    field: str | None = None
 
 
 @dataclass(frozen=True)

@@ -75,14 +75,16 @@ def _series_source(aliases: dict) -> list[str]:
             indent = "        "
         width = 0
         for series in members:
-            call = _reference(series.compute, aliases)
-            args = "s, row" + (", entity" if kind is not None else "")
-            if series.columns:
-                for position in range(len(series.columns)):
-                    lines.append(f"{indent}row[column + {width}] = {call}({args}, {position})")
-                    width += 1
+            if series.field is not None:  # a field's row: read in place, no function
+                values = [f"s.{series.field}[entity, {position}]" for position in range(len(series.columns))] \
+                    if series.columns else [f"s.{series.field}[entity]"]
             else:
-                lines.append(f"{indent}row[column + {width}] = {call}({args})")
+                call = _reference(series.compute, aliases)
+                args = "s, row" + (", entity" if kind is not None else "")
+                values = [f"{call}({args}, {position})" for position in range(len(series.columns))] \
+                    if series.columns else [f"{call}({args})"]
+            for value in values:
+                lines.append(f"{indent}row[column + {width}] = {value}")
                 width += 1
         lines.append(f"{indent}column += {width}")
     return lines
