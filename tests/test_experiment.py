@@ -19,16 +19,16 @@ GUINEA_BISSAU = ROOT / "scenarios" / "guinea_bissau.yaml"
 THREATNET = [sys.executable, "-c", "import sim.cli; sim.cli.main()"]
 
 
-def write_experiment(folder: Path, funding_effectiveness: float = 1.0, replicates: int = 300, **changes) -> Path:
-    """A two-arm criminal-funding experiment on the Guinea-Bissau scenario."""
-    common = {"conflict_dynamics.funding_effectiveness": funding_effectiveness}
+def write_experiment(folder: Path, replicates: int = 300, common: dict | None = None, **changes) -> Path:
+    """A two-arm criminal-funding experiment on the Guinea-Bissau scenario (`common`: overrides of both arms)."""
+    common = common or {}
     spec = {"name": "funding_test", "question": "Do unfunded conflicts end sooner?",
             "scenario": str(GUINEA_BISSAU), "seed": 11, "replicates": replicates, "baseline": "funded",
             "arms": [{"name": "funded", "label": "with criminal funding", "overrides": dict(common)},
                      {"name": "unfunded", "label": "without criminal funding",
                       "overrides": {**common, "levers.criminal_funding": False}}]}
     spec.update(changes)
-    path = folder / f"experiment-{funding_effectiveness}.yaml"
+    path = folder / f"experiment-{len(list(folder.glob('experiment-*.yaml')))}.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
 
@@ -37,22 +37,30 @@ def arm(summary: dict, name: str) -> dict:
     return next(record for record in summary["arms"] if record["arm"] == name)
 
 
-def test_funding_effect_appears_when_money_buys_strength(tmp_path):
-    result = run_experiment(write_experiment(tmp_path, funding_effectiveness=1.0))
-    unfunded = arm(result.summary, "unfunded")
-    assert unfunded["hazard_ratio_ci_low"] > 1.0, "unfunded conflicts should end sooner"
-    assert unfunded["logrank_p"] < 0.01
+def test_an_arm_that_makes_deals_likelier_ends_sooner(tmp_path):
+    """The statistics find an effect that is there: a higher agreement hazard ends wars sooner."""
+    path = write_experiment(tmp_path, arms=[
+        {"name": "funded", "label": "as in the scenario", "overrides": {}},
+        {"name": "keen", "label": "four times the agreement hazard",
+         "overrides": {"conflict_dynamics.agreement_hazard_per_week": 0.08}}])
+    result = run_experiment(path)
+    keen = arm(result.summary, "keen")
+    assert keen["hazard_ratio_ci_low"] > 1.0 and keen["logrank_p"] < 0.01
     assert "ended sooner" in result.answer
-    assert unfunded["median_weeks"] < arm(result.summary, "funded")["median_weeks"]
+    assert keen["median_weeks"] < arm(result.summary, "funded")["median_weeks"]
 
 
-def test_funding_effect_vanishes_when_money_cannot_buy_strength(tmp_path):
-    result = run_experiment(write_experiment(tmp_path, funding_effectiveness=0.0))
-    unfunded = arm(result.summary, "unfunded")
-    assert unfunded["hazard_ratio_ci_low"] <= 1.0 <= unfunded["hazard_ratio_ci_high"]
-    assert "no detectable difference" in result.answer
-    # The lever still changed the money: taxes vanish, only their effect on strength is gone.
-    assert unfunded["outcomes"]["taxes_usd"]["mean"] == 0
+def test_criminal_money_changes_the_war_only_through_its_channels(tmp_path):
+    """Without a channel for criminal money to reach the war, the arms agree exactly; the lever still
+    moved the money (taxes vanish)."""
+    path = write_experiment(tmp_path, replicates=100, common={
+        "conflict_dynamics.channels.crime_buys_fighters": False,
+        "conflict_dynamics.channels.crime_lowers_war_cost": False})
+    result = run_experiment(path)
+    table = result.table
+    funded, unfunded = table[table.arm == "funded"], table[table.arm == "unfunded"]
+    assert funded["duration_weeks"].tolist() == unfunded["duration_weeks"].tolist()
+    assert arm(result.summary, "unfunded")["outcomes"]["taxes_usd"]["mean"] == 0
     assert arm(result.summary, "funded")["outcomes"]["taxes_usd"]["mean"] > 0
 
 

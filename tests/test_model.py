@@ -7,6 +7,7 @@ import pytest
 from sim import load_scenario, run_model
 from sim.drivers.kernel import run_kernel
 from sim.drivers.mesa import ThreatNetworkModel
+from sim.model import END_TYPES
 from sim.model.conflict import CRIME
 from sim.model.policing import BRIBES_USD
 from sim.model.trafficking import DELIVERED_KG, PURCHASE_USD, SALES_USD, SEIZED_KG, SHIPPED_KG, TAXES_USD, \
@@ -80,7 +81,7 @@ def test_mesa_run_is_deterministic(default_compiled):
 def test_conflicts_end_or_are_censored_with_flows_in_the_documented_range(mesa_run):
     summary = mesa_run_summary = run_model(DEFAULT, seed=2009, driver="kernel").attrs["summary"]
     for conflict in summary["conflicts"]:
-        assert conflict["end_type"] in {"victory", "settlement", "censored"}
+        assert conflict["end_type"] in END_TYPES
         assert conflict["ended"] == (conflict["end_type"] != "censored")
     # UNODC: roughly 20-50 t a year through West Africa in 2007-2009 (FACTS 1.1).
     assert 20 <= mesa_run_summary["tonnes_shipped_per_year"] <= 50

@@ -93,13 +93,12 @@ def test_upkeep_desertion_and_recruitment():
     paid, unpaid = rules.upkeep(300.0, 10.0, 50.0)
     assert (paid, unpaid) == (300.0, pytest.approx(0.4))
     assert rules.upkeep(1000.0, 10.0, 50.0) == (500.0, 0.0)
-    assert rules.desertion(1000.0, 0.4, 0.05, 1.0) == pytest.approx(20.0)
-    assert rules.desertion(1000.0, 0.4, 0.05, 0.0) == 0.0
-    recruits, spent = rules.recruitment(3000.0, 300.0, 1.0, 100.0, 1000.0)
+    assert rules.desertion(1000.0, 0.4, 0.05) == pytest.approx(20.0)
+    assert rules.desertion(1000.0, 0.0, 0.05) == 0.0
+    recruits, spent = rules.recruitment(3000.0, 300.0, 100.0, 1000.0)
     assert (recruits, spent) == (pytest.approx(10.0), 3000.0)
-    capped, spent_capped = rules.recruitment(3000.0, 300.0, 1.0, 995.0, 1000.0)
+    capped, spent_capped = rules.recruitment(3000.0, 300.0, 995.0, 1000.0)
     assert capped == pytest.approx(5.0) and spent_capped == pytest.approx(1500.0)
-    assert rules.recruitment(3000.0, 300.0, 0.0, 100.0, 1000.0) == (0.0, 3000.0)
 
 
 def test_combat_losses_are_lanchester_with_bounded_noise():
@@ -108,19 +107,40 @@ def test_combat_losses_are_lanchester_with_bounded_noise():
     assert rules.combat_losses(1000.0, 0.002, 0.5, 0.999999) == pytest.approx(3.0, rel=1e-5)
 
 
-def test_termination_hazards():
-    assert rules.exhaustion(500.0, 1000.0) == pytest.approx(0.5)
-    assert rules.exhaustion(2000.0, 1000.0) == 0.0
-    assert rules.settlement_hazard(0.5, 0.5, 0.02) == pytest.approx(0.005)
-    assert rules.settlement_hazard(0.0, 1.0, 0.02) == 0.0
-    assert rules.victory_hazard(0.8, 0.01, 4.0) > rules.victory_hazard(0.5, 0.01, 4.0)
+def test_contest_success_function_is_the_ratio_form():
+    assert rules.contest_odds(1000.0, 1000.0, 1.0) == pytest.approx(0.5)
+    assert rules.contest_odds(3000.0, 1000.0, 1.0) == pytest.approx(0.75)
+    assert rules.contest_odds(3000.0, 1000.0, 2.0) == pytest.approx(0.9)  # more decisive: 9 / (9 + 1)
+    assert rules.contest_odds(0.0, 10.0, 1.0) == 0.0 and rules.contest_odds(10.0, 0.0, 1.0) == 1.0
 
 
-def test_conflict_outcome_partitions_one_draw():
-    assert rules.conflict_outcome(0.05, 0.1, 0.2, 0.3) == 1
-    assert rules.conflict_outcome(0.15, 0.1, 0.2, 0.3) == 2
-    assert rules.conflict_outcome(0.45, 0.1, 0.2, 0.3) == 3
-    assert rules.conflict_outcome(0.65, 0.1, 0.2, 0.3) == 0
+def test_territory_moves_toward_the_odds_and_contested_land_means_fighting():
+    assert rules.territory_step(0.2, 0.8, 0.25) == pytest.approx(0.35)
+    assert rules.contestedness(0.5) == 1.0 and rules.contestedness(1.0) == 0.0
+    assert rules.engagement(0.0, 0.02) == pytest.approx(0.02) and rules.engagement(1.0, 0.02) == pytest.approx(1.0)
+
+
+def test_beliefs_converge_on_what_the_fighting_shows():
+    wins, losses = 0.9 * 52, 0.1 * 52  # a government that thinks it wins 90% of the time
+    for _ in range(400):
+        wins, losses = rules.update_belief(wins, losses, 0.0, 1.0, 52.0)  # ... and keeps losing
+    assert wins / (wins + losses) < 0.01 and wins + losses == pytest.approx(52.0)
+    assert rules.update_belief(10.0, 10.0, 1.0, 0.0, 52.0) == (10.0, 10.0)  # no fighting, nothing learnt
+
+
+def test_income_while_fighting_lowers_the_cost_of_war_and_can_make_it_pay():
+    dear = rules.war_cost_share(100_000.0, 0.0, 52.0, 1e6, 520.0)
+    cheap = rules.war_cost_share(100_000.0, 60_000.0, 52.0, 1e6, 520.0)
+    assert dear == pytest.approx(0.01) and cheap == pytest.approx(0.004)
+    assert rules.war_cost_share(100_000.0, 150_000.0, 52.0, 1e6, 520.0) < 0.0
+
+
+def test_a_bargaining_range_needs_costs_above_mutual_optimism_and_a_deal_that_holds():
+    assert rules.bargaining_surplus(0.7, 0.5, 0.1, 0.15) == pytest.approx(0.05)
+    assert rules.bargaining_surplus(0.9, 0.3, 0.1, 0.15) < 0.0
+    assert rules.deal_is_credible(0.05, 0.0001, 104.0)
+    assert not rules.deal_is_credible(0.05, -0.001, 104.0)  # power shifting 0.1 over two years
+    assert rules.collapsed(9.0, 100.0, 0.1) and not rules.collapsed(11.0, 100.0, 0.1)
 
 
 @pytest.mark.parametrize("size", [1, 2, 7, 8, 9, 12, 28, 64, 127, 128, 129, 300, 1000])

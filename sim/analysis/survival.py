@@ -11,7 +11,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 from lifelines.utils import median_survival_times
 
-from ..model import MODEL
+from ..model import END_TYPES, MODEL
 
 
 def _finite(value: float) -> float | None:
@@ -48,7 +48,7 @@ def duration_summary(table: pd.DataFrame) -> list[dict]:
             "conflict": conflict, "replicates": int(len(rows)),
             **kaplan_meier_median(rows["duration_weeks"], rows["ended"]),
             "share_ended": float(rows["ended"].mean()),
-            "end_types": {name: float(shares.get(name, 0.0)) for name in ("victory", "settlement", "censored")},
+            "end_types": {name: float(shares.get(name, 0.0)) for name in END_TYPES},
         })
     return summaries
 
@@ -153,9 +153,6 @@ def arm_conflict_records(rows: pd.DataFrame, arm: str, baseline: str, conflicts:
                       funding_share_from_crime=mean_with_ci(mine["funding_share_from_crime"]))
         records.append(record)
     return records
-
-
-END_TYPES = ("victory", "settlement", "censored")
 
 
 def analyse_experiment(spec, table: pd.DataFrame, run_id: str) -> tuple[dict, dict]:
@@ -317,13 +314,14 @@ def format_experiment_markdown(summary: dict) -> str:
 
 def _duration_tables(summary: dict) -> list[str]:
     lines = ["## Duration by arm", "",
-             "| arm | rows | censored | median weeks (95% CI) | hazard ratio (95% CI) | log-rank p | victory | settlement |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| arm | rows | censored | median weeks (95% CI) | hazard ratio (95% CI) | log-rank p | "
+             + " | ".join(name.replace("_", " ") for name in END_TYPES[:-1]) + " |",
+             "|---|---|---|---|---|---|" + "---|" * (len(END_TYPES) - 1)]
     for r in summary["arms"]:
         lines.append(f"| {r['label']} | {r['n']} | {r['censored']} | {_weeks(r['median_weeks'])} "
                      f"({_weeks(r['median_ci_low'])}-{_weeks(r['median_ci_high'])}) | "
                      f"{'baseline' if r['arm'] == summary['baseline'] else _ratio(r)} | {_p(r['logrank_p'])} | "
-                     f"{100 * r['end_types']['victory']:.1f}% | {100 * r['end_types']['settlement']:.1f}% |")
+                     + " | ".join(f"{100 * r['end_types'][name]:.1f}%" for name in END_TYPES[:-1]) + " |")
     lines += ["", "## By conflict", "",
               "| conflict | arm | median weeks (95% CI) | hazard ratio (95% CI) | log-rank p | censored | funding from crime |",
               "|---|---|---|---|---|---|---|"]

@@ -110,6 +110,7 @@ class ThreatNetworkModel(mesa.Model):
             agent_reporters={"entity_id": "entity_id", "kind": "kind", "money_usd": "money_usd",
                              "strength": "strength", "seized_kg": "seized_kg"},
         )
+        generated().initialise(self.state, self.params)  # the kernel's own draws and initialisation
         generated().record_series(self.state, 0, self.current_row)
         self.datacollector.collect(self)  # week 0: the initial state, as Mesa convention has it
 

@@ -20,5 +20,7 @@ MODEL = Model(MODULES)
 State, Params = MODEL.State, MODEL.Params  # module attributes, so that numba's cache can pickle their types
 
 from .compile import CompiledScenario, Layout, compile_from, compile_scenario  # noqa: E402
+from .conflict import END_TYPES  # noqa: E402  (names of how a conflict ends, in display order)
 
-__all__ = ["MODEL", "MODULES", "Params", "State", "CompiledScenario", "Layout", "compile_from", "compile_scenario"]
+__all__ = ["END_TYPES", "MODEL", "MODULES", "Params", "State", "CompiledScenario", "Layout", "compile_from",
+           "compile_scenario"]

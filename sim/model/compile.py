@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..scenario import Scenario, load_scenario
-from . import MODEL
+from . import MODEL, draws
 from .declare import FLOWS
 
 
@@ -100,6 +100,9 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     arrays = {"week_totals": np.zeros(len(FLOWS.names)), "totals": np.zeros(len(FLOWS.names))}
     for module in MODEL.modules:
         arrays.update(module.build(scenario, context))
+    sites = context.get("draws", [])
+    arrays.update(draws.site_arrays(sites, MODEL.drawn_fields))
+    ids["draws"] = [f"{site.field}[{site.row}]" for site in sites]
     missing = [f.name for f in MODEL.fields if f.name not in arrays]
     if missing:
         raise ValueError(f"fields declared but not built: {missing}")

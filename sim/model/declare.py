@@ -30,6 +30,7 @@ import numpy as np
 
 # Stages of the week (ODD section 3): phases run by stage, and within a stage in module order.
 BEGIN, LAUNCH, MOVE, LEARN, POLICE, BUDGETS, FIGHT, END = 0, 10, 20, 30, 40, 50, 60, 90
+INIT = -10  # once per replicate, before week 1, after the draws of uncertain starting conditions
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Field:
     dtype: type
     shape: tuple = ()
     doc: str = ""
+    drawn: bool = False  # a scenario distribution may set its rows (sim/model/draws.py)
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,13 @@ FLOWS = FlowIndex()
 
 # Fields every model has, whatever its modules: this week's flows and the run's.
 CORE_FIELDS = (Field("week_totals", np.float64, ("flows",), "this week's flows"),
-               Field("totals", np.float64, ("flows",), "the run's flows so far"))
+               Field("totals", np.float64, ("flows",), "the run's flows so far"),
+               # uncertain starting conditions, one row per draw site (sim/model/draws.py)
+               Field("draw_field", np.int64, ("draws",), "index among the drawn fields"),
+               Field("draw_row", np.int64, ("draws",)), Field("draw_kind", np.int64, ("draws",)),
+               Field("draw_a", np.float64, ("draws",)), Field("draw_b", np.float64, ("draws",)),
+               Field("draw_c", np.float64, ("draws",)), Field("draw_low", np.float64, ("draws",)),
+               Field("draw_high", np.float64, ("draws",)))
 CORE_PARAMS = (Param("seed", None, "", np.int64, lambda scenario, context: scenario.seed, "the replicate's seed"),
                Param("horizon_weeks", "horizon_weeks", "weeks", np.int64))
 
@@ -236,9 +244,12 @@ class Model:
         self.levers = tuple(lever for m in modules for lever in m.levers)
         self.series = tuple(s for m in modules for s in m.series)
         self.agents = tuple(a for m in modules for a in m.agents)
-        self.schedule = tuple(phase for _, _, phase in sorted(
+        ordered = tuple(phase for _, _, phase in sorted(
             (phase.stage, position, phase) for position, phase in
             enumerate(itertools.chain.from_iterable(m.phases for m in modules))))
+        self.initialisation = tuple(phase for phase in ordered if phase.stage == INIT)
+        self.schedule = tuple(phase for phase in ordered if phase.stage != INIT)
+        self.drawn_fields = [f.name for f in self.fields if f.drawn]
         self._check()
         self.State = namedtuple("State", [f.name for f in self.fields], module="sim.model")
         self.Params = namedtuple("Params", [p.name for p in self.params], module="sim.model")
@@ -257,7 +268,7 @@ class Model:
                              f"got {sorted(kinds)}")
         for f in self.fields:
             unknown = [axis for axis in f.shape if isinstance(axis, str) and axis not in self.entities
-                       and axis != "flows"]
+                       and axis not in ("flows", "draws")]
             if unknown:
                 raise ValueError(f"field {f.name} has a shape in unknown entity kinds {unknown}")
 

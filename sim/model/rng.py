@@ -16,8 +16,11 @@ LEG_INTERDICTION = 3  # seizure on a leg by patrols or customs
 POLICE_DETECTION = 4  # a police unit detects a shipment
 POLICE_BRIBE = 5  # a detecting unit takes a bribe
 COMBAT_NOISE = 6  # week-to-week variation in losses
-CONFLICT_END = 7  # settlement or victory this week
+CONFLICT_END = 7  # agreement this week
 REPLICATE_SEED = 8  # seed of replicate i in a Monte Carlo run
+BATTLE_GOVERNMENT_VIEW = 9  # the week's fighting as the government saw it
+BATTLE_REBEL_VIEW = 10  # the week's fighting as the rebels saw it
+INITIAL_DRAW = 11  # uncertain starting conditions, once per replicate (sim/model/draws.py)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

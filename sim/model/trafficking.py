@@ -341,10 +341,12 @@ def build(scenario, context) -> dict:
     n_routes, n_slots = len(route_ptr) - 1, len(slot_ids(scenario, context))
     n_orgs, n_edges = len(orgs), len(edges)
     bel_index = {b: i for i, b in enumerate(context["ids"]["belligerents"])}
+    controller = {n.id: n.controlled_by for n in nodes if n.controlled_by}  # fixed; a region's holder is set
+    # before week 1 by conflict.start_conflict
     return dict(
         node_price=np.array([n.price_usd_per_kg for n in nodes], float),
         node_region=np.array([Region[n.region.upper()] for n in nodes], np.int64),
-        node_controller=np.array([bel_index[n.controlled_by] if n.controlled_by else -1 for n in nodes], np.int64),
+        node_controller=np.array([bel_index[controller[n.id]] if n.id in controller else -1 for n in nodes], np.int64),
         node_traffic=np.zeros(len(nodes)),
         node_traffic_previous=np.zeros(len(nodes)),
         edge_from=np.array([node_index[e.from_] for e in edges], np.int64),

@@ -679,9 +679,35 @@ def _choose(errors: list[dict]) -> dict:
     return next((error for error in errors if error["type"] != "missing"), errors[0])
 
 
+def _union_branch(step) -> bool | None:
+    """For a step of an error location inside a number-or-distribution key (schema.drawn): whether it
+    is the distribution's branch (True), the number's (False), or not a branch tag (None)."""
+    if step == "float":
+        return False
+    if isinstance(step, str) and (step == "Distribution" or step.endswith(", Distribution]")):
+        return True
+    return None
+
+
+def _branch_of_input(errors: list[dict]) -> list[dict]:
+    """For a key that takes a number or a distribution, keep only the errors of the branch the input
+    chose (a mapping: the distribution; anything else: the number), with the branch's tag removed."""
+    kept = []
+    for error in errors:
+        location = list(error["loc"])
+        tag = next((i for i, step in enumerate(location) if _union_branch(step) is not None), None)
+        if tag is not None:
+            given = error["input"] if tag == len(location) - 1 else None
+            if given is not None and isinstance(given, dict) != _union_branch(location[tag]):
+                continue
+            error = {**error, "loc": tuple(location[:tag] + location[tag + 1:])}
+        kept.append(error)
+    return kept or errors
+
+
 def _input_error(model: type[BaseModel], errors: list[dict], file: str, sources: _Sources | None,
                  top_keys: Sequence[str] = ()) -> InputError:
-    error = _choose(errors)
+    error = _choose(_branch_of_input(errors))
     found = sources.find(error["loc"]) if sources else _Found(None)
     unknown = error["type"] == "extra_forbidden" or (error["loc"] and error["loc"][-1] == "[key]")
     if unknown:

@@ -52,7 +52,8 @@ def check_references(scenario: Scenario, file: str) -> None:
             key = f"conflicts[{c_index}].belligerents[{b_index}]"
             if belligerent.id in belligerent_ids:
                 raise InputError(file, f"{key}.id", f"a unique id; '{belligerent.id}' is used twice")
-            if belligerent.max_fighters < belligerent.fighters:
+            if isinstance(belligerent.max_fighters, float | int) and isinstance(belligerent.fighters, float | int) \
+                    and belligerent.max_fighters < belligerent.fighters:
                 raise InputError(file, f"{key}.max_fighters", "a number at least as large as fighters")
             belligerent_ids.add(belligerent.id)
 
@@ -69,6 +70,7 @@ def check_references(scenario: Scenario, file: str) -> None:
     for index, node in enumerate(scenario.network.nodes):
         if node.controlled_by is not None:
             _known(file, f"network.nodes[{index}].controlled_by", node.controlled_by, belligerent_ids, "belligerent")
+    _check_territory(scenario, file, nodes)
 
     for section in ("host", "un"):
         for index, unit in enumerate(getattr(scenario.police, section).units):
@@ -88,3 +90,34 @@ def check_references(scenario: Scenario, file: str) -> None:
         if not any(nx.has_path(graph, s, m) for s in org.sources for m in org.markets):
             raise InputError(file, f"organisations[{o_index}]",
                              f"a path from one of its sources to one of its markets; organisation '{org.id}' has none")
+
+
+def _check_territory(scenario: Scenario, file: str, nodes: dict) -> None:
+    """Regions: one capital per conflict, value shares summing to 1, each node in at most one region and
+    then not also `controlled_by` a fixed belligerent; sanctions name the conflict's own belligerents."""
+    held: dict[str, str] = {}
+    for c_index, conflict in enumerate(scenario.conflicts):
+        key = f"conflicts[{c_index}]"
+        _unique(file, f"{key}.regions", (r.id for r in conflict.regions))
+        capitals = [r for r in conflict.regions if r.capital]
+        if len(capitals) != 1:
+            raise InputError(file, f"{key}.regions", f"exactly one region with capital: true (found {len(capitals)})")
+        total = sum(r.value_share for r in conflict.regions)
+        if abs(total - 1.0) > 1e-6:
+            raise InputError(file, f"{key}.regions", f"value_share summing to 1 (they sum to {total:.4f})")
+        for r_index, region in enumerate(conflict.regions):
+            for n_index, node_id in enumerate(region.nodes):
+                where = f"{key}.regions[{r_index}].nodes[{n_index}]"
+                _known(file, where, node_id, set(nodes), "node")
+                if node_id in held:
+                    raise InputError(file, where, f"a node in one region only; '{node_id}' is also in {held[node_id]}")
+                if nodes[node_id].controlled_by is not None:
+                    raise InputError(file, where, f"a node without controlled_by; '{node_id}' has a fixed controller "
+                                     "(remove controlled_by: the region's holder taxes it)")
+                held[node_id] = region.id
+        own = {b.id for b in conflict.belligerents}
+        for s_index, sanction in enumerate(conflict.sanctions):
+            _known(file, f"{key}.sanctions[{s_index}].belligerent", sanction.belligerent, own,
+                   f"belligerent of {conflict.id}")
+            if sanction.to_week < sanction.from_week:
+                raise InputError(file, f"{key}.sanctions[{s_index}].to_week", "a week at or after from_week")

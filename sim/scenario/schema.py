@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Absurd sizes are refused before anything is allocated.
 MAX_HORIZON_WEEKS = 5200  # 100 years
@@ -28,6 +28,127 @@ Money = Annotated[float, Field(ge=0.0, le=1e12)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+# --- Values that may be distributions ------------------------------------------------------------
+# A starting condition can be uncertain: `fighters: {lognormal: {median: 3000, sigma: 0.6}}` is drawn
+# once per replicate from the counter-based generator (sim/model/draws.py), so one scenario stands for
+# a population of conflicts. `min` and `max` clip a draw; a distribution must stay within the key's bounds.
+
+class Clipped(Strict):
+    min: float | None = Field(default=None, description="draws below this are raised to it")
+    max: float | None = Field(default=None, description="draws above this are lowered to it")
+
+
+class Lognormal(Clipped):
+    median: float = Field(gt=0)
+    sigma: float = Field(ge=0, le=10, description="standard deviation of the logarithm")
+
+
+class Normal(Clipped):
+    mean: float
+    sd: float = Field(ge=0)
+
+
+class Uniform(Strict):
+    low: float
+    high: float
+
+
+class Loguniform(Strict):
+    low: float = Field(gt=0)
+    high: float = Field(gt=0)
+
+
+class Triangular(Strict):
+    low: float
+    mode: float
+    high: float
+
+
+class Distribution(Strict):
+    """Exactly one of the kinds."""
+
+    lognormal: Lognormal | None = None
+    normal: Normal | None = None
+    uniform: Uniform | None = None
+    loguniform: Loguniform | None = None
+    triangular: Triangular | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Distribution:
+        given = [name for name in DISTRIBUTIONS if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"exactly one of {', '.join(DISTRIBUTIONS)} (got {', '.join(given) or 'none'})")
+        spec = getattr(self, given[0])
+        low, high = self.support()
+        if low > high or (given[0] == "triangular" and not spec.low <= spec.mode <= spec.high):
+            raise ValueError(f"a {given[0]} distribution with low <= {'mode <= ' if given[0] == 'triangular' else ''}high")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(name for name in DISTRIBUTIONS if getattr(self, name) is not None)
+
+    @property
+    def spec(self):
+        return getattr(self, self.kind)
+
+    def support(self) -> tuple[float, float]:
+        """The smallest and largest value a draw can take."""
+        spec = self.spec
+        if isinstance(spec, Clipped):
+            natural = (0.0, float("inf")) if isinstance(spec, Lognormal) else (float("-inf"), float("inf"))
+            low = natural[0] if spec.min is None else max(natural[0], spec.min)
+            high = natural[1] if spec.max is None else min(natural[1], spec.max)
+            return low, high
+        return spec.low, spec.high
+
+    def central(self) -> float:
+        """A typical value: median, mean, mode or the middle of the range (the state before a draw)."""
+        spec = self.spec
+        value = {"lognormal": lambda: spec.median, "normal": lambda: spec.mean,
+                 "uniform": lambda: (spec.low + spec.high) / 2, "loguniform": lambda: (spec.low * spec.high) ** 0.5,
+                 "triangular": lambda: spec.mode}[self.kind]()
+        low, high = self.support()
+        return min(max(value, low), high)
+
+
+DISTRIBUTIONS = ("lognormal", "normal", "uniform", "loguniform", "triangular")
+
+
+def _within(ge: float | None, gt: float | None, le: float | None):
+    """A check that a number, or every value a distribution can draw, keeps the key's bounds."""
+    parts = [f"greater than or equal to {ge:g}" if ge is not None else "",
+             f"greater than {gt:g}" if gt is not None else "", f"less than or equal to {le:g}" if le is not None else ""]
+    wanted = " and ".join(part for part in parts if part)
+
+    def check(value):
+        low, high = value.support() if isinstance(value, Distribution) else (value, value)
+        # a lognormal never draws 0 itself, so it keeps "> 0" without a min
+        open_low = isinstance(value, Distribution) and value.kind == "lognormal" and value.spec.min is None
+        if (ge is not None and low < ge) or (gt is not None and (low < gt if open_low else low <= gt)) or \
+                (le is not None and high > le) or low != low:
+            if isinstance(value, Distribution):
+                raise ValueError(f"a distribution whose draws stay {wanted} (its draws can reach "
+                                 f"{low:g} to {high:g}; set min/max or narrow it)")
+            broken = next((part for part, bad in zip(parts, (ge is not None and value < ge,
+                                                              gt is not None and value <= gt,
+                                                              le is not None and value > le)) if bad), wanted)
+            raise ValueError(f"a number {broken}; got {value:g}")
+        return value
+    return check
+
+
+def drawn(ge: float | None = None, gt: float | None = None, le: float | None = None):
+    """The type of a key that takes a number or a distribution, within bounds."""
+    return Annotated[float | Distribution, AfterValidator(_within(ge, gt, le))]
+
+
+def value_of(value) -> float:
+    """A key's number, or its distribution's typical value."""
+    return value.central() if isinstance(value, Distribution) else value
+
 
 
 class Node(Strict):
@@ -87,18 +208,43 @@ class Organisation(Strict):
 
 
 class Belligerent(Strict):
-    """An armed faction: a government or a rebel group."""
+    """An armed faction: a government or a rebel group. Starting conditions may be distributions."""
 
     id: Id
     name: str
     side: Literal["government", "rebel"]
-    fighters: float = Field(gt=0, le=1e7)
-    max_fighters: float = Field(gt=0, le=1e7, description="recruitment ceiling (recruitable population)")
-    treasury_usd: Money
-    combat_effectiveness: float = Field(gt=0, le=100, description="relative lethality per fighter")
-    external_support_usd_per_week: Money = 0.0
-    natural_resources_usd_per_week: Money = 0.0
-    state_budget_usd_per_week: Money = 0.0
+    fighters: drawn(gt=0, le=1e7)
+    max_fighters: drawn(gt=0, le=1e7) = Field(description="recruitment ceiling (recruitable population); "
+                                                          "raised to the fighters drawn if below them")
+    treasury_usd: drawn(ge=0, le=1e12)
+    combat_effectiveness: drawn(gt=0, le=100) = Field(description="relative lethality per fighter")
+    external_support_usd_per_week: drawn(ge=0, le=1e12) = 0.0
+    natural_resources_usd_per_week: drawn(ge=0, le=1e12) = 0.0
+    state_budget_usd_per_week: drawn(ge=0, le=1e12) = 0.0
+
+
+class Region(Strict):
+    """Part of a conflict's country: control of it shifts with the local balance of force, and the side
+    that holds it taxes the traffic through its nodes."""
+
+    id: Id
+    name: str
+    capital: bool = Field(default=False, description="the seat of government: rebels who take it win")
+    nodes: list[Id] = Field(default_factory=list, description="network nodes whose traffic the holder taxes")
+    government_control: drawn(ge=0, le=1) = Field(description="the government's share of control at the start")
+    rebel_advantage: drawn(gt=0, le=100) = Field(
+        default=1.0, description="multiplies rebel force in the contest for this region (terrain, population support)")
+    value_share: float = Field(gt=0, le=1, description="share of the conflict's stakes located here")
+
+
+class Sanction(Strict):
+    """A UN sanction on one of a belligerent's income sources, for a span of weeks."""
+
+    belligerent: Id
+    income: Literal["external", "resources"] = Field(description="the income source sanctioned")
+    share_cut: Probability = Field(description="share of that income the sanction removes")
+    from_week: int = Field(ge=1, le=MAX_HORIZON_WEEKS)
+    to_week: int = Field(default=MAX_HORIZON_WEEKS, ge=1, le=MAX_HORIZON_WEEKS, description="last week in force")
 
 
 class Conflict(Strict):
@@ -106,26 +252,50 @@ class Conflict(Strict):
     name: str
     country: str
     un_mission: str | None = Field(default=None, description="UN operation in the host state")
+    stakes_usd_per_week: drawn(gt=0, le=1e10) = Field(
+        description="what holding the state is worth a week (revenue of the contested polity)")
     belligerents: list[Belligerent] = Field(min_length=2, max_length=10)
+    regions: list[Region] = Field(min_length=1, max_length=100, description="exactly one of them the capital")
+    sanctions: list[Sanction] = Field(default_factory=list, max_length=100)
+
+
+class Channels(Strict):
+    """Ablation switches: the ways criminal money can reach a war (both on in every shipped scenario)."""
+
+    crime_buys_fighters: bool = Field(
+        default=True, description="criminal income goes to the treasury that pays and recruits fighters")
+    crime_lowers_war_cost: bool = Field(
+        default=True, description="criminal income earned while fighting lowers a side's net cost of war")
 
 
 class ConflictDynamics(Strict):
-    """Parameters shared by all conflicts (money, recruitment, attrition, termination)."""
+    """Parameters shared by all conflicts: money and fighters, territory, fighting, bargaining, endings."""
 
-    attrition_rate_per_week: float = Field(ge=0, le=1, description="Lanchester coefficient: losses per opposing effective fighter per week")
+    attrition_rate_per_week: float = Field(ge=0, le=1, description="Lanchester coefficient: losses per opposing effective fighter per fully engaged week")
     combat_noise: Probability = Field(description="half-width of the uniform multiplicative noise on weekly losses")
-    collapse_fraction: Probability = Field(description="a side falling below this share of its initial fighters is defeated")
-    settlement_hazard_max: Probability = Field(description="weekly settlement hazard when both sides are fully exhausted")
-    victory_hazard_max: Probability = Field(description="weekly hazard of decisive victory for a side with all the fighters")
-    victory_exponent: float = Field(ge=0, le=50, description="how sharply the victory hazard rises with a side's share of fighters")
+    battle_death_share: Probability = Field(description="share of combat losses that are battle deaths")
     recruitment_cost_usd_per_fighter: float = Field(gt=0, le=1e7)
     upkeep_usd_per_fighter_week: NonNegative = Field(le=1e6)
     recruitment_budget_share: Probability = Field(description="share of the treasury spent on recruitment each week")
     desertion_rate_per_week: Probability = Field(description="share of unpaid fighters who leave each week")
-    funding_effectiveness: Probability = Field(
-        description="how far money turns into strength (1: fully; 0: money neither recruits nor its lack causes desertion)"
-    )
     protection_tax_share: Probability = Field(description="share of a shipment's local value taken as protection tax")
+    contest_decisiveness: float = Field(gt=0, le=20, description="exponent of the ratio-form contest success function")
+    territory_shift_per_week: Probability = Field(description="share of the gap to the contest's odds that control closes in a week")
+    engagement_floor: Probability = Field(description="fighting intensity when no region is contested")
+    collapse_ratio: Probability = Field(description="a side whose effective force falls below this share of its opponent's is defeated")
+    capital_capture_control: Probability = Field(description="rebels win when government control of the capital falls below this")
+    belief_memory_weeks: float = Field(ge=1, le=5200, description="weeks of full fighting over which a side's belief about the balance of power renews")
+    initial_optimism: Probability = Field(description="how far each side at first overrates its own chance of winning")
+    war_cost_horizon_weeks: float = Field(ge=1, le=5200, description="weeks ahead a side counts the cost of fighting on")
+    stakes_horizon_weeks: float = Field(ge=1, le=52000, description="weeks over which the stakes are valued")
+    agreement_hazard_per_week: Probability = Field(description="weekly chance of agreeing while a credible bargaining range exists")
+    commitment_horizon_weeks: float = Field(ge=0, le=5200, description="weeks ahead a shift in power is projected when judging whether a deal would hold")
+    power_trend_weeks: float = Field(ge=1, le=520, description="time scale of the moving average of the shift in power")
+    un_agreement_multiplier: float = Field(ge=0, le=100, description="multiplies the agreement hazard where a UN mission is present")
+    un_victory_multiplier: float = Field(ge=0, le=1, description="multiplies the collapse ratio and capture control where a UN mission is present")
+    low_activity_deaths_per_year: float = Field(gt=0, le=1e6, description="an episode ends in low activity when a year's battle deaths fall below this")
+    war_deaths_per_year: float = Field(gt=0, le=1e7, description="battle deaths in a year that make an episode a war")
+    channels: Channels = Field(default_factory=Channels)
 
 
 class HostUnit(Strict):

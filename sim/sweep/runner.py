@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ..model import compile_from
+from ..model import END_TYPES, compile_from
 from ..runners.montecarlo import DEFAULT_CHUNK, default_workers, iterate_chunks
 from ..outputs import ResultFolder, code_fingerprint, manifest
 from ..scenario import InputError, Scenario
@@ -116,7 +116,7 @@ def summarise_point(table: pd.DataFrame) -> dict:
 
     Durations pool every conflict's rows: the Kaplan-Meier median (NaN if the curve never falls to
     0.5 within the horizon), the restricted mean (censored rows count at the horizon), and the shares
-    ended, by victory and by settlement. Flows are means per replicate (each replicate has the same
+    ended, and ended in each way (END_TYPES). Flows are means per replicate (each replicate has the same
     number of rows, so the mean over rows is the mean over replicates).
     """
     conflicts = table[table["conflict"].notna()]
@@ -126,8 +126,8 @@ def summarise_point(table: pd.DataFrame) -> dict:
                                                               conflicts["ended"])["median_weeks"]
         record["mean_duration_weeks"] = float(conflicts["duration_weeks"].mean())
         record["share_ended"] = float(conflicts["ended"].mean())
-        record["share_victory"] = float((conflicts["end_type"] == "victory").mean())
-        record["share_settlement"] = float((conflicts["end_type"] == "settlement").mean())
+        for name in END_TYPES[:-1]:
+            record[f"share_{name}"] = float((conflicts["end_type"] == name).mean())
     for name in FLOW_OUTCOMES:
         record[name] = float(table[name].mean())
     return {key: (np.nan if value is None else value) for key, value in record.items()}

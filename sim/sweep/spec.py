@@ -36,7 +36,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..model import MODEL, compile_from
+from ..model import END_TYPES, MODEL, compile_from
 from ..scenario import (InputError, Scenario, load_scenario, parse_key_path, read_yaml_mapping, scenario_hash,
                         set_key_path, validate_document)
 from ..scenario.schema import Id
@@ -44,8 +44,8 @@ from ..scenario.schema import Id
 # Columns of point_summary.parquet that an analysis can use (see runner.summarise_point).
 # Columns of point_summary.parquet that an analysis can use (see runner.summarise_point): durations over
 # the point's replicates, then the means of the model's per-replicate outcomes (MODEL.run_outcomes).
-DURATION_OUTCOMES = ("median_duration_weeks", "mean_duration_weeks", "share_ended", "share_victory",
-                     "share_settlement")
+DURATION_OUTCOMES = ("median_duration_weeks", "mean_duration_weeks", "share_ended",
+                     *(f"share_{name}" for name in END_TYPES[:-1]))
 OUTCOMES = DURATION_OUTCOMES + tuple(MODEL.run_outcomes())
 DEFAULT_OUTCOMES = ("median_duration_weeks", "mean_duration_weeks", "share_ended", "seizure_rate", "seized_kg",
                     "criminal_revenue_usd", "belligerent_funding_share_from_crime")
