@@ -263,7 +263,8 @@ def bench(
 @app.command()
 @reports_input_errors
 def patterns(
-    scenario: Annotated[str | None, typer.Argument(help="scenario YAML file or shipped name", show_default=False)] = None,
+    scenario: Annotated[str | None, typer.Argument(metavar="SCENARIO", help="scenario YAML file or shipped name",
+                                                   show_default=False)] = None,
     patterns_file: Annotated[str | None, typer.Argument(metavar="PATTERNS", help="pattern YAML file or shipped name "
                                                         "(ucdp_civil_wars, west_africa_wars)", show_default=False)] = None,
     targets: Annotated[str | None, typer.Option(help="only print this pattern file's targets and bands (no model run)")] = None,
@@ -284,9 +285,15 @@ def patterns(
         return
     if scenario is None or patterns_file is None:
         fail("patterns: give SCENARIO and PATTERNS, or --targets PATTERNS")
+    from .progress import counter
+
     announce_compiling()
-    report = command.run_patterns(scenario_file(scenario), resolve(patterns_file, "patterns"), replicates, seed,
-                                  workers, out, overwrite)
+    with counter("replicates", replicates, "replicates") as advance:
+        try:
+            report = command.run_patterns(scenario_file(scenario), resolve(patterns_file, "patterns"), replicates,
+                                          seed, workers, out, overwrite, advance)
+        except KeyboardInterrupt as error:
+            interrupted("nothing is kept (patterns run in memory)", error)
     typer.echo(report.to_json() if json_output else command.format_results(report))
     if out and not json_output:
         typer.echo(f"wrote {out}/ (patterns.json, episodes.parquet)")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..outputs import ResultFolder, code_fingerprint, manifest, safe_name
+from ..outputs import ResultFolder, code_fingerprint, manifest
 from ..scenario import load_scenario, scenario_hash
 from .episodes import as_episodes
 from .evaluate import PatternResult, bands, evaluate, results_json, summary
@@ -42,10 +42,6 @@ class PatternReport:
 
     def to_json(self) -> str:
         return results_json(self.results, **self.context())
-
-
-def default_folder(scenario_name: str, patterns_name: str, replicates: int, seed: int) -> Path:
-    return Path("results") / "patterns" / f"{safe_name(scenario_name)}-{safe_name(patterns_name)}-seed{seed}-n{replicates}"
 
 
 def run_patterns(scenario_path: str | Path, patterns_path: str | Path, replicates: int = 200, seed: int | None = None,
@@ -115,7 +111,8 @@ def format_results(report: PatternReport) -> str:
         rows.append([r.name + where, r.role, f"{_value(r.value)}{ci}", _band(r.band_low, r.band_high), verdict,
                      _short(r.source)])
     counts = summary(report.results)
-    head = (f"{report.scenario} against {report.patterns.spec.name}: {report.replicates} replicates, seed {report.seed}, "
+    head = (f"{report.scenario} against {report.patterns.spec.name}: {report.replicates} replicates, "
+            f"seed {report.seed}, "
             f"{len(report.episodes)} episodes, {report.wall_seconds:.1f} s")
     tail = (f"{counts['passed']} of {counts['patterns']} patterns pass (fit {counts['fit']['passed']}/"
             f"{counts['fit']['patterns']}, test {counts['test']['passed']}/{counts['test']['patterns']}); "
@@ -128,7 +125,8 @@ def targets_records(patterns: Patterns) -> list[dict]:
     """Each pattern's target and band, without running a model."""
     records = []
     for pattern, band in zip(patterns.patterns, bands(patterns)):
-        records.append({"name": pattern.name, "statistic": pattern.statistic.statistic.label(pattern.statistic.arguments),
+        label = pattern.statistic.statistic.label(pattern.statistic.arguments)
+        records.append({"name": pattern.name, "statistic": label,
                         "conflict": pattern.conflict, "role": pattern.role, "target_kind": band.kind,
                         "target": band.value, "interval_low": band.interval_low, "interval_high": band.interval_high,
                         "widening": band.widening, "band_low": band.low, "band_high": band.high,
