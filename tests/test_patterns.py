@@ -281,9 +281,12 @@ def test_a_table_outside_the_bands_fails_with_a_distance(civil_wars):
 
 def test_evaluation_is_deterministic(civil_wars):
     table = exponential_table(n=300).assign(replicate=np.repeat(np.arange(30), 10))
-    first, second = evaluate(table, civil_wars, seed=7), evaluate(table, civil_wars, seed=7)
+    first, second = evaluate(table, civil_wars, 7, resamples=300), evaluate(table, civil_wars, 7, resamples=300)
     assert [r.as_dict() for r in first] == [r.as_dict() for r in second]
-    assert [r.ci_low for r in evaluate(table, civil_wars, seed=8)] != [r.ci_low for r in first]
+    assert [r.ci_low for r in evaluate(table, civil_wars, 8, resamples=300)] != [r.ci_low for r in first]
+    quick = evaluate(table, civil_wars, 7, resamples=0)  # what a calibration needs: values, no CIs
+    assert [r.value for r in quick] == [r.value for r in first] and all(r.ci_low is None for r in quick)
+    assert distance(quick) == distance(first)
 
 
 # --- the command ---------------------------------------------------------------------------------------
@@ -337,3 +340,18 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, says):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "results").exists()
+
+
+def test_cited_and_assumed_targets_take_their_band_as_given(tmp_path):
+    path = write(tmp_path, GOOD.replace("{ucdp: computed, tolerance: 0.05}",
+                                        "{cited: 0.5, band: [0.4, 0.6], source: FACTS-2 §1.3}")
+                 + "      - {name: b, statistic: {victory_ratio: {}}, role: test, source: x,\n"
+                   "         target: {band: [1.0, 2.0], assumption: a stated guess}}\n")
+    patterns = load_patterns(path)
+    table = synthetic([10, 20, 30, 40], ["low_activity", "low_activity", "government_victory", "rebel_victory"],
+                      replicates=[0, 1, 2, 3])
+    cited, assumed = evaluate(table, patterns, seed=1)
+    assert (cited.target_kind, cited.target, cited.band_low, cited.band_high) == ("cited", 0.5, 0.4, 0.6)
+    assert cited.value == 0.5 and cited.passed and cited.target_source == "FACTS-2 §1.3"
+    assert (assumed.target_kind, assumed.target, assumed.value) == ("assumed", None, 1.0)
+    assert assumed.passed and assumed.target_source == "assumption: a stated guess"

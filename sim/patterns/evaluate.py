@@ -146,9 +146,11 @@ def evaluate_pattern(episodes: pd.DataFrame, pattern: Pattern, band: TargetBand,
         episodes = episodes[episodes["conflict"] == pattern.conflict]
     statistic, arguments = pattern.statistic.statistic, pattern.statistic.arguments
     value = _number(statistic.value(episodes, arguments))
-    ci_low, ci_high = _interval(statistic.bootstrap(episodes, arguments, _clusters(episodes), resamples, seed))
+    ci_low = ci_high = None
+    if resamples > 0:
+        ci_low, ci_high = _interval(statistic.bootstrap(episodes, arguments, _clusters(episodes), resamples, seed))
     passed = value is not None and band.low <= value <= band.high
-    overlaps = ci_low is not None and ci_low <= band.high and ci_high >= band.low
+    overlaps = passed if resamples == 0 else ci_low is not None and ci_low <= band.high and ci_high >= band.low
     return PatternResult(
         name=pattern.name, statistic=statistic.label(arguments), unit=statistic.unit, conflict=pattern.conflict,
         role=pattern.role, source=pattern.source, episodes=int(len(episodes)), value=value, ci_low=ci_low,
@@ -158,14 +160,17 @@ def evaluate_pattern(episodes: pd.DataFrame, pattern: Pattern, band: TargetBand,
         distance=_distance(value, band.low, band.high))
 
 
-def evaluate(episodes: pd.DataFrame, patterns: Patterns, seed: int) -> list[PatternResult]:
+def evaluate(episodes: pd.DataFrame, patterns: Patterns, seed: int, resamples: int | None = None
+             ) -> list[PatternResult]:
     """Every pattern of `patterns` on `episodes` (the common format, sim.patterns.episodes).
 
     `seed` seeds the bootstrap of the simulated CIs; UCDP bands use the pattern file's own seed, so a
-    band does not move with the simulation seed. Same inputs, same seed: same numbers.
+    band does not move with the simulation seed. Same inputs, same seed: same numbers. `resamples`
+    (default: the file's `bootstrap`) sets the simulated CIs' resamples; 0 skips them (no CIs), which is
+    all a calibration search needs for `distance` and many times faster.
     """
     episodes = check_episodes(episodes)
-    resamples = patterns.spec.bootstrap
+    resamples = patterns.spec.bootstrap if resamples is None else int(resamples)
     return [evaluate_pattern(episodes, pattern, band, resamples, seed)
             for pattern, band in zip(patterns.patterns, bands(patterns))]
 
