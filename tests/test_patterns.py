@@ -19,7 +19,7 @@ from sim import shipped
 from sim.patterns import (STATISTICS, as_episodes, bands, check_episodes, distance, episodes_from_monte_carlo,
                           evaluate, load_patterns, statistic_value, ucdp_episodes)
 from sim.patterns.episodes import WEEKS_PER_YEAR
-from sim.patterns.statistics import Columns
+from sim.patterns.statistics import Columns, Weights
 from sim.patterns.ucdp import describe_episode
 from sim.scenario import InputError
 
@@ -94,7 +94,7 @@ def test_vectorised_statistics_agree_with_lifelines(ucdp, name, sample):
     """The bootstrap uses the vectorised twin; the point value is lifelines' own fit."""
     statistic = STATISTICS[name]
     arguments = statistic.arguments(sample=sample)
-    twin = statistic.compute(Columns.of(ucdp), np.ones((1, len(ucdp))), arguments)[0]
+    twin = statistic.compute(Columns.of(ucdp), Weights.ones(len(ucdp)), arguments)[0]
     assert twin == pytest.approx(statistic.value(ucdp, arguments), rel=1e-3)
 
 
@@ -129,7 +129,7 @@ def test_weibull_shape_of_weibull_durations():
     years = 3.0 * np.random.default_rng(2).weibull(0.5, 3000)
     table = synthetic(years * WEEKS_PER_YEAR, "agreement")
     statistic = STATISTICS["weibull_shape"]
-    twin = statistic.compute(Columns.of(table), np.ones((1, len(table))), statistic.arguments())[0]
+    twin = statistic.compute(Columns.of(table), Weights.ones(len(table)), statistic.arguments())[0]
     assert twin == pytest.approx(0.5, abs=0.03)
     assert statistic_value(table, "weibull_shape") == pytest.approx(twin, rel=1e-3)
 

@@ -139,9 +139,8 @@ def _distance(value: float | None, low: float, high: float) -> float:
     return max(low - value, value - high, 0.0) / width
 
 
-def evaluate_pattern(episodes: pd.DataFrame, pattern: Pattern, band: TargetBand, resamples: int,
-                     seed: int) -> PatternResult:
-    """One pattern on a checked episodes table."""
+def _simulated(episodes: pd.DataFrame, pattern: Pattern, resamples: int, seed: int) -> tuple:
+    """(episodes read, value, CI low, CI high) of a pattern's statistic on the simulated episodes."""
     if pattern.conflict is not None:
         episodes = episodes[episodes["conflict"] == pattern.conflict]
     statistic, arguments = pattern.statistic.statistic, pattern.statistic.arguments
@@ -149,11 +148,19 @@ def evaluate_pattern(episodes: pd.DataFrame, pattern: Pattern, band: TargetBand,
     ci_low = ci_high = None
     if resamples > 0:
         ci_low, ci_high = _interval(statistic.bootstrap(episodes, arguments, _clusters(episodes), resamples, seed))
+    return len(episodes), value, ci_low, ci_high
+
+
+def evaluate_pattern(episodes: pd.DataFrame, pattern: Pattern, band: TargetBand, resamples: int,
+                     seed: int, simulated: tuple | None = None) -> PatternResult:
+    """One pattern on a checked episodes table (`simulated`: its `_simulated` tuple, if already known)."""
+    count, value, ci_low, ci_high = simulated or _simulated(episodes, pattern, resamples, seed)
+    statistic, arguments = pattern.statistic.statistic, pattern.statistic.arguments
     passed = value is not None and band.low <= value <= band.high
     overlaps = passed if resamples == 0 else ci_low is not None and ci_low <= band.high and ci_high >= band.low
     return PatternResult(
         name=pattern.name, statistic=statistic.label(arguments), unit=statistic.unit, conflict=pattern.conflict,
-        role=pattern.role, source=pattern.source, episodes=int(len(episodes)), value=value, ci_low=ci_low,
+        role=pattern.role, source=pattern.source, episodes=int(count), value=value, ci_low=ci_low,
         ci_high=ci_high, target_kind=band.kind, target=band.value, band_low=band.low, band_high=band.high,
         target_interval_low=band.interval_low, target_interval_high=band.interval_high, widening=band.widening,
         target_source=band.source, passed=bool(passed), ci_overlaps=bool(overlaps),
@@ -171,8 +178,14 @@ def evaluate(episodes: pd.DataFrame, patterns: Patterns, seed: int, resamples: i
     """
     episodes = check_episodes(episodes)
     resamples = patterns.spec.bootstrap if resamples is None else int(resamples)
-    return [evaluate_pattern(episodes, pattern, band, resamples, seed)
-            for pattern, band in zip(patterns.patterns, bands(patterns))]
+    known: dict[tuple, tuple] = {}  # two patterns with one statistic (a level and a bound) share its bootstrap
+    results = []
+    for pattern, band in zip(patterns.patterns, bands(patterns)):
+        key = (pattern.statistic.name, pattern.statistic.arguments.model_dump_json(), pattern.conflict)
+        if key not in known:
+            known[key] = _simulated(episodes, pattern, resamples, seed)
+        results.append(evaluate_pattern(episodes, pattern, band, resamples, seed, known[key]))
+    return results
 
 
 def distance(results: list[PatternResult], roles: tuple[str, ...] = ("fit", "test")) -> float:

@@ -2,10 +2,11 @@
 
 Each statistic is registered in STATISTICS with its arguments (a strict pydantic model: a pattern
 file names a statistic and its arguments, `{ending_share: {end_type: low_activity}}`) and one
-vectorised implementation over episode weights: `compute(columns, weights, arguments)` takes a
-(resamples x episodes) weight matrix and returns one value per row. The point value is the row of ones;
-a bootstrap is rows of resampling counts, so a whole bootstrap is a few matrix products rather than
-thousands of refits. The two statistics lifelines fits (Kaplan-Meier median, Weibull shape) take their
+vectorised implementation over weighted episodes: `compute(columns, weights, arguments)` returns one
+value per row of `weights` (a `Weights`: rows of counts per cluster of episodes). The point value is one
+row of ones, one cluster per episode; a bootstrap is rows of resampling counts of the clusters (UCDP
+episodes, or simulated replicates), so a whole bootstrap is a few (sparse) matrix products rather than
+thousands of refits, and per-episode weights are never materialised. The two statistics lifelines fits (Kaplan-Meier median, Weibull shape) take their
 point value from lifelines itself; tests/test_patterns.py checks that the vectorised twin agrees.
 
 Definitions (durations in years = weeks / 52.18; `sample: war` keeps episodes that reached war intensity):
@@ -44,7 +45,7 @@ from .episodes import END_TYPES, VICTORIES, WEEKS_PER_YEAR
 ONE_DAY_YEARS = 1 / 365.25
 Sample = Literal["all", "war"]
 EndType = Literal[tuple(t for t in END_TYPES if t != "censored")]  # type: ignore[valid-type]
-MAX_CELLS = 4_000_000  # weights held at once: resamples x episodes
+MAX_CELLS = 4_000_000  # resampling counts held at once: resamples x clusters
 
 
 class Arguments(BaseModel):
@@ -116,6 +117,35 @@ class Columns:
         return self.war if sample == "war" else np.ones(len(self.years), bool)
 
 
+@dataclass(frozen=True)
+class Weights:
+    """Rows of episode weights, held as counts per cluster: episode i weighs `counts[:, clusters[i]]`."""
+
+    counts: np.ndarray     # (rows, clusters) float
+    clusters: np.ndarray   # (episodes,) cluster index of each episode, 0 .. clusters-1
+
+    @classmethod
+    def ones(cls, episodes: int) -> Weights:
+        """One row, every episode weighing 1: the point value."""
+        return cls(np.ones((1, episodes)), np.arange(episodes))
+
+    @property
+    def rows(self) -> int:
+        return self.counts.shape[0]
+
+    def dot(self, values: np.ndarray) -> np.ndarray:
+        """(rows,): the weighted sum of a value per episode."""
+        per_cluster = np.bincount(self.clusters, weights=values.astype(float), minlength=self.counts.shape[1])
+        return self.counts @ per_cluster
+
+    def group(self, values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
+        """(rows, size): weighted sums of a value per episode into `size` groups (`groups[i]` of episode i)."""
+        from scipy.sparse import csr_matrix  # lifelines' own dependency
+
+        per_cluster = csr_matrix((values.astype(float), (self.clusters, groups)), shape=(self.counts.shape[1], size))
+        return np.asarray((per_cluster.T @ self.counts.T).T)
+
+
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
@@ -131,32 +161,37 @@ def ending_type(arguments: EndingShareArguments) -> str:
     return str(ucdp_episode(arguments.ucdp_episode)["end_type"])
 
 
-def ending_share(columns: Columns, weights: np.ndarray, arguments: EndingShareArguments) -> np.ndarray:
+def ending_share(columns: Columns, weights: Weights, arguments: EndingShareArguments) -> np.ndarray:
     ended = columns.ended & columns.mask(arguments.sample)
-    return _ratio(weights @ (ended & (columns.end_type == ending_type(arguments))), weights @ ended)
+    return _ratio(weights.dot(ended & (columns.end_type == ending_type(arguments))), weights.dot(ended))
 
 
-def _kaplan_meier(columns: Columns, weights: np.ndarray, sample: str) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct durations, survival just after each) per row of weights: the Kaplan-Meier curve."""
+def _by_duration(columns: Columns, weights: Weights, sample: str, years: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct durations of the sample, weight leaving at each, endings at each) per row of weights."""
     keep = columns.mask(sample)
-    years, ended, weights = columns.years[keep], columns.ended[keep], weights[:, keep]
-    order = np.argsort(years, kind="stable")
-    years, ended, weights = years[order], ended[order], weights[:, order]
-    times, starts = np.unique(years, return_index=True)
+    times = np.unique(years[keep])
+    groups = np.clip(np.searchsorted(times, years), 0, max(len(times) - 1, 0))  # left-out episodes weigh 0
+    leaving = weights.group(keep, groups, len(times))
+    endings = weights.group(keep & columns.ended, groups, len(times))
+    return times, leaving, endings
+
+
+def _kaplan_meier(columns: Columns, weights: Weights, sample: str) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct durations, survival just after each) per row of weights: the Kaplan-Meier curve."""
+    times, leaving, endings = _by_duration(columns, weights, sample, columns.years)
     if len(times) == 0:
-        return times, np.ones((weights.shape[0], 0))
-    leaving = np.add.reduceat(weights, starts, axis=1)
-    endings = np.add.reduceat(weights * ended, starts, axis=1)
+        return times, np.ones((weights.rows, 0))
     at_risk = np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1]
     factor = 1 - _ratio(endings, at_risk)
     factor[np.isnan(factor)] = 1.0  # nobody at risk: the curve stays where it was
     return times, np.cumprod(factor, axis=1)
 
 
-def median_duration_years(columns: Columns, weights: np.ndarray, arguments: Arguments) -> np.ndarray:
+def median_duration_years(columns: Columns, weights: Weights, arguments: Arguments) -> np.ndarray:
     times, survival = _kaplan_meier(columns, weights, arguments.sample)
     below = survival <= 0.5
-    first = np.argmax(below, axis=1) if len(times) else np.zeros(weights.shape[0], int)
+    first = np.argmax(below, axis=1) if len(times) else np.zeros(weights.rows, int)
     return np.where(below.any(axis=1), times[first] if len(times) else np.nan, np.nan)
 
 
@@ -168,24 +203,22 @@ def rank_years(arguments: DurationRankArguments) -> float:
     return float(ucdp_episode(arguments.ucdp_episode)["years"])
 
 
-def duration_rank(columns: Columns, weights: np.ndarray, arguments: DurationRankArguments) -> np.ndarray:
+def duration_rank(columns: Columns, weights: Weights, arguments: DurationRankArguments) -> np.ndarray:
     times, survival = _kaplan_meier(columns, weights, arguments.sample)
+    empty = weights.dot(columns.mask(arguments.sample)) == 0
     index = np.searchsorted(times, rank_years(arguments), side="right") - 1
-    if index < 0:
-        return np.zeros(weights.shape[0])
-    value = 1 - survival[:, index]
-    empty = (weights * columns.mask(arguments.sample)).sum(axis=1) == 0
+    value = np.zeros(weights.rows) if index < 0 else 1 - survival[:, index]
     return np.where(empty, np.nan, value)
 
 
-def hazard(columns: Columns, weights: np.ndarray, arguments: HazardArguments) -> np.ndarray:
+def hazard(columns: Columns, weights: Weights, arguments: HazardArguments) -> np.ndarray:
     low, high = arguments.from_year, arguments.to_year
     keep = columns.mask(arguments.sample)
     years = columns.years
     inside = (years <= high) & ((years > low) if low > 0 else (years >= 0))
     endings = columns.ended & inside & keep
     exposure = np.clip(np.minimum(years, high) - low, 0, None) * keep
-    return _ratio(weights @ endings, weights @ exposure)
+    return _ratio(weights.dot(endings), weights.dot(exposure))
 
 
 def _weibull_score(shape: np.ndarray, log_t: np.ndarray, weights: np.ndarray, event_log_mean: np.ndarray) -> np.ndarray:
@@ -194,24 +227,18 @@ def _weibull_score(shape: np.ndarray, log_t: np.ndarray, weights: np.ndarray, ev
     return 1 / shape + event_log_mean - _ratio((weights * powered) @ log_t, (weights * powered).sum(axis=1))
 
 
-def weibull_shape(columns: Columns, weights: np.ndarray, arguments: Arguments) -> np.ndarray:
+def weibull_shape(columns: Columns, weights: Weights, arguments: Arguments) -> np.ndarray:
     """Maximum-likelihood shape by bisection on the profile score (the scale drops out: λ^p = Σt^p / endings)."""
-    keep = columns.mask(arguments.sample)
-    years = np.maximum(columns.years[keep], ONE_DAY_YEARS)
-    ended, weights = columns.ended[keep], weights[:, keep]
-    order = np.argsort(years, kind="stable")
-    years, ended, weights = years[order], ended[order], weights[:, order]
-    times, starts = np.unique(years, return_index=True)  # fewer columns: simulated weeks repeat
+    years = np.maximum(columns.years, ONE_DAY_YEARS)
+    times, grouped, grouped_endings = _by_duration(columns, weights, arguments.sample, years)  # weeks repeat
     if len(times) == 0:
-        return np.full(weights.shape[0], np.nan)
-    grouped = np.add.reduceat(weights, starts, axis=1)
-    grouped_endings = np.add.reduceat(weights * ended, starts, axis=1)
+        return np.full(weights.rows, np.nan)
     log_t = np.log(times) - np.log(times).mean()  # the shape does not depend on the unit of time
     endings = grouped_endings.sum(axis=1)
     event_log_mean = _ratio(grouped_endings @ log_t, endings)
-    low = np.full(weights.shape[0], math.log(0.01))
-    high = np.full(weights.shape[0], math.log(50.0))
-    for _ in range(60):
+    low = np.full(weights.rows, math.log(0.01))
+    high = np.full(weights.rows, math.log(50.0))
+    for _ in range(40):  # the bracket is ln(5000) wide: 40 halvings leave 1e-11
         middle = (low + high) / 2
         rising = _weibull_score(np.exp(middle), log_t, grouped, np.nan_to_num(event_log_mean)) > 0
         low, high = np.where(rising, middle, low), np.where(rising, high, middle)
@@ -219,19 +246,19 @@ def weibull_shape(columns: Columns, weights: np.ndarray, arguments: Arguments) -
     return np.where(endings > 0, shape, np.nan)
 
 
-def victory_share(columns: Columns, weights: np.ndarray, arguments: VictoryShareArguments) -> np.ndarray:
+def victory_share(columns: Columns, weights: Weights, arguments: VictoryShareArguments) -> np.ndarray:
     chosen = columns.ended & columns.mask(arguments.sample)
     if arguments.min_years is not None:
         chosen &= columns.years > arguments.min_years
     if arguments.max_years is not None:
         chosen &= columns.years <= arguments.max_years
-    return _ratio(weights @ (chosen & np.isin(columns.end_type, VICTORIES)), weights @ chosen)
+    return _ratio(weights.dot(chosen & np.isin(columns.end_type, VICTORIES)), weights.dot(chosen))
 
 
-def victory_ratio(columns: Columns, weights: np.ndarray, arguments: Arguments) -> np.ndarray:
+def victory_ratio(columns: Columns, weights: Weights, arguments: Arguments) -> np.ndarray:
     keep = columns.ended & columns.mask(arguments.sample)
-    return _ratio(weights @ (keep & (columns.end_type == "government_victory")),
-                  weights @ (keep & (columns.end_type == "rebel_victory")))
+    return _ratio(weights.dot(keep & (columns.end_type == "government_victory")),
+                  weights.dot(keep & (columns.end_type == "rebel_victory")))
 
 
 # --- lifelines, for the point values it fits -------------------------------------------------------
@@ -269,7 +296,7 @@ class Statistic:
 
     name: str
     arguments: type[Arguments]
-    compute: Callable[[Columns, np.ndarray, Arguments], np.ndarray]
+    compute: Callable[[Columns, Weights, Arguments], np.ndarray]
     unit: str
     label: Callable[[Arguments], str]
     reference: Callable[[pd.DataFrame, Arguments], float] | None = None  # lifelines' point value
@@ -285,7 +312,7 @@ class Statistic:
             return math.nan
         if self.reference is not None:
             return self.reference(episodes, arguments)
-        return float(self.compute(Columns.of(episodes), np.ones((1, len(episodes))), arguments)[0])
+        return float(self.compute(Columns.of(episodes), Weights.ones(len(episodes)), arguments)[0])
 
     def bootstrap(self, episodes: pd.DataFrame, arguments: Arguments, clusters: np.ndarray, resamples: int,
                   seed: int) -> np.ndarray:
@@ -298,16 +325,19 @@ class Statistic:
                                for weights in resample_weights(clusters, resamples, seed)])
 
 
-def resample_weights(clusters: np.ndarray, resamples: int, seed: int) -> Iterator[np.ndarray]:
-    """Rows of bootstrap weights per episode: each row draws the clusters with replacement (multinomial
-    counts), every episode weighted by its cluster's count. In chunks of at most MAX_CELLS numbers."""
+def resample_weights(clusters: np.ndarray, resamples: int, seed: int) -> Iterator[Weights]:
+    """Bootstrap weights: each row draws as many clusters as there are, uniformly with replacement, and
+    counts how often each was drawn; every episode weighs its cluster's count. In chunks of at most
+    MAX_CELLS counts."""
     codes, clusters = np.unique(clusters, return_inverse=True)
+    number = len(codes)
     generator = np.random.default_rng(seed)
-    chunk = max(1, MAX_CELLS // max(len(clusters), 1))
+    chunk = max(1, MAX_CELLS // max(number, 1))
     for begin in range(0, resamples, chunk):
         size = min(chunk, resamples - begin)
-        counts = generator.multinomial(len(codes), np.full(len(codes), 1 / len(codes)), size=size)
-        yield counts[:, clusters].astype(float)
+        drawn = generator.integers(0, number, size=(size, number)) + number * np.arange(size)[:, None]
+        counts = np.bincount(drawn.ravel(), minlength=size * number).reshape(size, number)
+        yield Weights(counts.astype(float), clusters)
 
 
 def _sample(arguments: Arguments) -> str:
