@@ -6,8 +6,9 @@ vectorised implementation over weighted episodes: `compute(columns, weights, arg
 value per row of `weights` (a `Weights`: rows of counts per cluster of episodes). The point value is one
 row of ones, one cluster per episode; a bootstrap is rows of resampling counts of the clusters (UCDP
 episodes, or simulated replicates), so a whole bootstrap is a few (sparse) matrix products rather than
-thousands of refits, and per-episode weights are never materialised. The two statistics lifelines fits (Kaplan-Meier median, Weibull shape) take their
-point value from lifelines itself; tests/test_patterns.py checks that the vectorised twin agrees.
+thousands of refits, and per-episode weights are never materialised. The two statistics lifelines fits
+(Kaplan-Meier median, Weibull shape) take their point value from lifelines itself;
+tests/test_patterns.py checks that the vectorised twin agrees.
 
 Definitions (durations in years = weeks / 52.18; `sample: war` keeps episodes that reached war intensity):
 
