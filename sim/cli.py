@@ -260,6 +260,45 @@ def bench(
         write_json(out, result)
 
 
+@app.command()
+@reports_input_errors
+def patterns(
+    scenario: Annotated[str | None, typer.Argument(metavar="SCENARIO", help="scenario YAML file or shipped name",
+                                                   show_default=False)] = None,
+    patterns_file: Annotated[str | None, typer.Argument(metavar="PATTERNS", help="pattern YAML file or shipped name "
+                                                        "(ucdp_civil_wars, west_africa_wars)", show_default=False)] = None,
+    targets: Annotated[str | None, typer.Option(help="only print this pattern file's targets and bands (no model run)")] = None,
+    replicates: Annotated[int, typer.Option(help="number of replicates", min=2, max=10_000_000)] = 200,
+    seed: Seed = None,
+    workers: Annotated[int | None, typer.Option(help="threads (default: NUMBA_NUM_THREADS or all cores)", min=1, max=1024)] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    out: Annotated[Path | None, typer.Option(help="also write patterns.json and episodes.parquet to this folder")] = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """Compare a scenario's simulated conflict episodes with patterns from real data (exit 0 pass or fail)."""
+    from .patterns import command
+    from .shipped import resolve
+
+    if targets is not None:
+        loaded = command.load_patterns(resolve(targets, "patterns"))
+        typer.echo(command.targets_json(loaded) if json_output else command.format_targets(loaded))
+        return
+    if scenario is None or patterns_file is None:
+        fail("patterns: give SCENARIO and PATTERNS, or --targets PATTERNS")
+    from .progress import counter
+
+    announce_compiling()
+    with counter("replicates", replicates, "replicates") as advance:
+        try:
+            report = command.run_patterns(scenario_file(scenario), resolve(patterns_file, "patterns"), replicates,
+                                          seed, workers, out, overwrite, advance)
+        except KeyboardInterrupt as error:
+            interrupted("nothing is kept (patterns run in memory)", error)
+    typer.echo(report.to_json() if json_output else command.format_results(report))
+    if out and not json_output:
+        typer.echo(f"wrote {out}/ (patterns.json, episodes.parquet)")
+
+
 from .views.commands import register as register_view_commands  # noqa: E402
 register_view_commands(app)
 from .sweep.commands import register as register_sweep_commands  # noqa: E402

@@ -1,14 +1,17 @@
-"""The scenarios, experiments and sweeps that ship with threatnet, wherever it is installed.
+"""The scenarios, experiments, sweeps, pattern files and data that ship with threatnet, wherever it is installed.
 
-In the repository they are the top-level folders `scenarios/`, `experiments/` and `sweeps/`;
-a wheel carries the same files as `sim/shipped_data/<kind>/` (see pyproject.toml). Either way
-the three folders sit side by side, so the relative paths inside the files
+In the repository they are the top-level folders `scenarios/`, `experiments/`, `sweeps/` and
+`patterns/`; a wheel carries the same files as `sim/shipped_data/<kind>/` (see pyproject.toml).
+Either way the folders sit side by side, so the relative paths inside the files
 (`scenario: ../scenarios/west_africa_2009.yaml`, `extends: west_africa_2009.yaml`) hold.
+Data sets (`data/<name>/` in the repository, `sim/shipped_data/data/<name>/` in a wheel) are read
+through `data_folder`.
 
     shipped_folder("scenarios")                    # Path of the folder of shipped scenarios
     default_scenario()                             # .../scenarios/west_africa_2009.yaml
     resolve("west_africa_2009", "scenarios")       # a file path, or the name of a shipped file
     copy_examples(Path("my-examples"))             # editable copies, same layout; never overwrites
+    data_folder("ucdp")                            # .../data/ucdp: the UCDP termination data and its README
 
 Imports only the standard library and `sim.scenario.errors` (no numba, mesa or lifelines).
 """
@@ -21,8 +24,9 @@ from pathlib import Path
 
 from .scenario.errors import InputError
 
-KINDS = ("scenarios", "experiments", "sweeps")
-SINGULAR = {"scenarios": "scenario", "experiments": "experiment", "sweeps": "sweep"}
+KINDS = ("scenarios", "experiments", "sweeps", "patterns")
+SINGULAR = {"scenarios": "scenario", "experiments": "experiment", "sweeps": "sweep", "patterns": "pattern"}
+DATA_SETS = ("ucdp",)  # data/<name>/ in the repository; pyproject.toml ships each as sim.shipped_data.data.<name>
 DEFAULT_SCENARIO = "west_africa_2009.yaml"
 PATTERN = "*.yaml"  # what pyproject.toml's package-data ships from each folder
 
@@ -32,6 +36,7 @@ Examples copied from threatnet {version}: editable copies of the shipped files.
   scenarios/    model inputs: threatnet run scenarios/west_africa_2009.yaml
   experiments/  arms compared over many replicates: threatnet experiment experiments/criminal_funding.yaml
   sweeps/       parameter sweeps: threatnet sweep sweeps/un_police_grid.yaml
+  patterns/     targets from real data: threatnet patterns west_africa_2009 patterns/ucdp_civil_wars.yaml
 
 Experiments and sweeps name their scenario by a path relative to their own file
 (`scenario: ../scenarios/west_africa_2009.yaml`), and scenarios name the one they
@@ -59,7 +64,7 @@ def _is_source_checkout(root: Path) -> bool:
 
 
 def shipped_folder(kind: str) -> Path:
-    """The folder of shipped files of `kind` ("scenarios", "experiments" or "sweeps").
+    """The folder of shipped files of `kind` ("scenarios", "experiments", "sweeps" or "patterns").
 
     An installed wheel has them inside the package (sim/shipped_data/<kind>). An editable
     install (setuptools' finder cannot map a folder to a namespace package nested in `sim`)
@@ -74,6 +79,22 @@ def shipped_folder(kind: str) -> Path:
     if (checkout / kind).is_dir() and _is_source_checkout(checkout):
         return checkout / kind
     raise InputError(str(installed), "", f"the folder of shipped {kind}; this installation of threatnet lacks it "
+                                         f"(reinstall the package)")
+
+
+def data_folder(name: str) -> Path:
+    """The folder of the shipped data set `name` (see DATA_SETS): inside the package when installed from
+    a wheel, `data/<name>/` in a checkout."""
+    if name not in DATA_SETS:
+        raise ValueError(f"data set must be one of {', '.join(DATA_SETS)}, not {name!r}")
+    package = _package_root()
+    installed = package / "shipped_data" / "data" / name
+    if installed.is_dir():
+        return installed
+    checkout = package.parent
+    if (checkout / "data" / name).is_dir() and _is_source_checkout(checkout):
+        return checkout / "data" / name
+    raise InputError(str(installed), "", f"the shipped data set {name}; this installation of threatnet lacks it "
                                          f"(reinstall the package)")
 
 
@@ -123,8 +144,8 @@ def example_files() -> list[tuple[Path, Path]]:
 
 
 def copy_examples(dest: str | Path) -> list[Path]:
-    """Copy the shipped scenarios, experiments and sweeps into `dest` (created if missing), as
-    scenarios/, experiments/ and sweeps/ side by side, so the copies run as they are, plus a
+    """Copy the shipped scenarios, experiments, sweeps and patterns into `dest` (created if missing), as
+    scenarios/, experiments/, sweeps/ and patterns/ side by side, so the copies run as they are, plus a
     README.md. Returns the files written, in order.
 
     Never overwrites: if any of those files already exists, raises InputError naming it and

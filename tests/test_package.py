@@ -41,7 +41,8 @@ with warnings.catch_warnings():  # the marker is not registered in pyproject.tom
     pytestmark = pytest.mark.package
 
 ROOT = Path(__file__).resolve().parent.parent
-KINDS = ("scenarios", "experiments", "sweeps")
+KINDS = ("scenarios", "experiments", "sweeps", "patterns")
+DATA_SETS = {"ucdp": ["README.md", "ucdp-term-acd-3-2021.csv"]}
 UID = os.getuid() if hasattr(os, "getuid") else None
 
 
@@ -335,6 +336,9 @@ def test_pyproject_lists_every_package_folder():
     for kind in KINDS:
         assert config["package-dir"][f"sim.shipped_data.{kind}"] == kind
         assert f"sim.shipped_data.{kind}" in listed
+    for name in DATA_SETS:
+        assert config["package-dir"][f"sim.shipped_data.data.{name}"] == f"data/{name}"
+        assert f"sim.shipped_data.data.{name}" in listed
 
 
 @dataclass
@@ -476,6 +480,12 @@ def test_wheel_carries_the_shipped_files_and_nothing_else(installed):
         for name in inside:
             assert zipfile.ZipFile(installed.wheel).read(f"sim/shipped_data/{kind}/{name}") == \
                 (ROOT / kind / name).read_bytes()
+    for name, files in DATA_SETS.items():
+        inside = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith(f"sim/shipped_data/data/{name}/"))
+        assert inside == files
+        for file in files:
+            assert zipfile.ZipFile(installed.wheel).read(f"sim/shipped_data/data/{name}/{file}") == \
+                (ROOT / "data" / name / file).read_bytes()
     assert not [n for n in names if "bad_inputs" in n or n.startswith("tests/")]
     assert "sim/shipped.py" in names and "sim/views/assets/world_110m.json" in names
 
@@ -620,6 +630,20 @@ def test_cli_examples_copies_once(installed, tmp_path):
     assert again.returncode == 2, again.stderr
     assert "already there" in again.stderr
     assert snapshot(dest) == before
+
+
+def test_cli_patterns_from_the_wheel(installed, tmp_path):
+    """Shipped pattern files and the UCDP data resolve by name from an installed wheel; targets are computed there."""
+    done = run_installed(installed, ["-m", "sim.cli", "patterns", "--targets", "ucdp_civil_wars", "--json"],
+                         cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    targets = json.loads(done.stdout)["targets"]
+    assert round({t["name"]: t["target"] for t in targets}["war_median_duration"], 2) == 5.83
+    with locked(installed.tmp.parent / ".compiling"):
+        done = run_installed(installed, ["-m", "sim.cli", "patterns", "west_africa_2009", "west_africa_wars",
+                                         "--replicates", "20", "--json"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["results"]) == 8
 
 
 def test_editable_install_finds_the_repository_folders(tmp_path):
