@@ -299,6 +299,34 @@ def patterns(
         typer.echo(f"wrote {out}/ (patterns.json, episodes.parquet)")
 
 
+@app.command()
+@reports_input_errors
+def calibrate(
+    calibration: Annotated[Path, typer.Argument(metavar="CALIBRATION", help="calibration YAML file")],
+    out: Annotated[Path | None, typer.Option(help="results folder (default results/calibration-NAME)")] = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """Search the assumed parameters so that a scenario matches its fit patterns; check the held-out ones."""
+    from .analysis.calibrate import load_calibration, run_calibration
+    from .patterns import command
+    from .progress import counter
+
+    spec = load_calibration(calibration).spec
+    out = out or Path("results") / f"calibration-{spec.name}"
+    announce_compiling()
+    total = spec.sample + spec.refine_rounds * spec.refine_points
+    with counter("points", total, "points") as advance:
+        try:
+            record = run_calibration(calibration, out, overwrite, advance)
+        except KeyboardInterrupt as error:
+            interrupted(f"{out} keeps nothing of this search (it is rerun from the start)", error)
+    typer.echo("chosen: " + ", ".join(f"{key} = {value:.4g}" for key, value in record["chosen"].items()))
+    counts = record["summary"]
+    typer.echo(f"at {spec.confirm_replicates} replicates: fit {counts['fit']['passed']}/{counts['fit']['patterns']} "
+               f"patterns pass, held-out test {counts['test']['passed']}/{counts['test']['patterns']}")
+    typer.echo(f"wrote {out}/ (points.parquet, chosen.yaml, patterns.json)")
+
+
 from .views.commands import register as register_view_commands  # noqa: E402
 register_view_commands(app)
 from .sweep.commands import register as register_sweep_commands  # noqa: E402

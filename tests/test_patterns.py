@@ -153,18 +153,20 @@ def test_shares_ratios_and_victory_timing_on_a_small_table():
 
 # --- the episodes format and the adapter --------------------------------------------------------------
 
-def test_adapter_maps_todays_replicate_table():
+def test_replicate_table_becomes_first_episodes():
     table = pd.DataFrame({
         "replicate": [0, 0, 1, 1], "conflict": ["a", "b", "a", "b"], "duration_weeks": [10, 1040, 30, 40],
-        "ended": [True, False, True, True], "end_type": ["victory", "censored", "settlement", "victory"],
-        "winner": ["gov", None, None, "reb"], "seizure_rate": 0.1})
-    episodes = episodes_from_monte_carlo(table, {"gov": "government", "reb": "rebel"})
-    assert episodes["end_type"].tolist() == ["government_victory", "censored", "agreement", "rebel_victory"]
-    assert episodes["war_intensity"].all() and (episodes["episode"] == 1).all()
+        "ended": [True, False, True, True],
+        "end_type": ["government_victory", "censored", "agreement", "low_activity"],
+        "war_intensity": [True, False, True, False], "battle_deaths": [1500.0, 80.0, 900.0, 30.0],
+        "winner": ["gov", None, None, None], "seizure_rate": 0.1})
+    episodes = episodes_from_monte_carlo(table)
+    assert episodes["end_type"].tolist() == table["end_type"].tolist()
+    assert episodes["war_intensity"].tolist() == [True, False, True, False] and (episodes["episode"] == 1).all()
     assert episodes["duration_weeks"].dtype == float
-    with pytest.raises(ValueError, match="no known side"):
-        episodes_from_monte_carlo(table, {"gov": "government"})
-    assert as_episodes(episodes).equals(episodes)  # the new format passes through as it is
+    with pytest.raises(ValueError, match="end_type must be one of"):
+        episodes_from_monte_carlo(table.assign(end_type=["victory", "censored", "agreement", "low_activity"]))
+    assert as_episodes(episodes).equals(episodes)  # the common format passes through as it is
 
 
 def test_episode_table_is_checked():

@@ -14,9 +14,8 @@ One row per conflict episode (a conflict that ends in low activity may flare up 
 | `war_intensity` | bool | reached >= 1,000 battle deaths in some year of the episode |
 | `battle_deaths` | float | optional |
 
-`episodes_from_monte_carlo` is the adapter from today's Monte Carlo replicate table (one row per
-replicate and conflict, `end_type` victory / settlement / censored and a `winner` belligerent id). The
-rebuilt conflict model will write this table itself; `as_episodes` then passes it through unchanged.
+`episodes_from_monte_carlo` takes the Monte Carlo replicate table (one row per replicate and conflict,
+its first episode); `as_episodes` passes a table already in this format through unchanged.
 """
 
 from __future__ import annotations
@@ -54,32 +53,19 @@ def check_episodes(table: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def episodes_from_monte_carlo(table: pd.DataFrame, winner_sides: dict[str, str]) -> pd.DataFrame:
-    """Today's replicate table as episodes. THE FUNCTION TO REPLACE when the model writes episodes itself.
+def episodes_from_monte_carlo(table: pd.DataFrame) -> pd.DataFrame:
+    """The Monte Carlo replicate table (one row per replicate and conflict) as episodes.
 
-    `table`: one row per replicate and conflict with `replicate`, `conflict`, `duration_weeks`, `ended`,
-    `end_type` (victory / settlement / censored) and `winner` (a belligerent id or None).
-    `winner_sides`: belligerent id -> "government" or "rebel" (`winner_sides(scenario)`).
-    Today's conflicts start at week 0, happen once per replicate and are all wars (>= 1,000 battle
-    deaths a year is what the model's fighter numbers imply), so `episode` is 1, `start_week` 0 and
-    `war_intensity` True everywhere; a settlement is an agreement.
+    The model reports each conflict's first episode in full (it starts at week 0: a scenario describes a
+    war under way): `duration_weeks`, `ended`, `end_type` (already in the UCDP's terms), `war_intensity`.
+    A later episode (after low activity) is counted (`episodes`, `second_episode_week`) but not timed to
+    its end, so it is not an episode here: the statistics describe first episodes.
     """
-    sides = table["winner"].map(lambda winner: winner_sides.get(winner) if isinstance(winner, str) else None)
-    victory = table["end_type"] == "victory"
-    unknown = victory & sides.isna()
-    if unknown.any():
-        raise ValueError(f"victory won by no known side: {table.loc[unknown, 'winner'].iloc[0]!r}")
-    end_type = np.select(
-        [victory & (sides == "government"), victory & (sides == "rebel"), table["end_type"] == "settlement",
-         table["end_type"] == "censored"],
-        ["government_victory", "rebel_victory", "agreement", "censored"], default="unknown")
-    if (end_type == "unknown").any():
-        raise ValueError(f"end_type must be victory, settlement or censored; got "
-                         f"{table.loc[end_type == 'unknown', 'end_type'].iloc[0]!r}")
     return check_episodes(pd.DataFrame({
         "replicate": table["replicate"].to_numpy(), "conflict": table["conflict"].to_numpy(), "episode": 1,
         "start_week": 0, "duration_weeks": table["duration_weeks"].to_numpy(), "ended": table["ended"].to_numpy(),
-        "end_type": end_type, "war_intensity": True,
+        "end_type": table["end_type"].to_numpy(), "war_intensity": table["war_intensity"].to_numpy(),
+        "battle_deaths": table["battle_deaths"].to_numpy(),
     }))
 
 
@@ -90,9 +76,7 @@ def winner_sides(scenario) -> dict[str, str]:
 
 
 def as_episodes(table: pd.DataFrame, scenario=None) -> pd.DataFrame:
-    """A table in the common format as it is (checked), else today's replicate table through the adapter."""
+    """A table in the common format as it is (checked), else a Monte Carlo replicate table's first episodes."""
     if set(COLUMNS) <= set(table.columns):
         return check_episodes(table)
-    if scenario is None:
-        raise ValueError("a replicate table needs its scenario (belligerent sides) to become episodes")
-    return episodes_from_monte_carlo(table, winner_sides(scenario))
+    return episodes_from_monte_carlo(table)

@@ -281,11 +281,14 @@ def _lifelines_weibull(episodes: pd.DataFrame, arguments: Arguments) -> float:
 
     columns = Columns.of(episodes)
     keep = columns.mask(arguments.sample)
-    if not (columns.ended & keep).any():
+    if (columns.ended & keep).sum() < 2:  # no shape to fit from fewer than two endings
         return math.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on tiny samples; the shape is checked by tests
-        fitter = WeibullFitter().fit(np.maximum(columns.years[keep], ONE_DAY_YEARS), columns.ended[keep])
+        try:
+            fitter = WeibullFitter().fit(np.maximum(columns.years[keep], ONE_DAY_YEARS), columns.ended[keep])
+        except Exception:  # lifelines raises several types when the likelihood cannot be maximised
+            return math.nan
     return float(fitter.rho_)
 
 

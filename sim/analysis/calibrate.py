@@ -1,0 +1,157 @@
+"""Calibration by search: choose the assumed parameters so that a scenario's simulated episodes match the
+patterns marked `role: fit`, and report the held-out (`role: test`) patterns at the chosen point.
+
+A calibration file names a scenario, a pattern file, the parameters searched (scenario key paths with
+ranges, on a log scale where they span orders of magnitude), and the search: a scrambled Sobol sample of
+the box (scipy.stats.qmc), then rounds of local refinement around the best points so far (Gaussian steps
+in the unit box, shrinking each round). Every point runs the same replicate seeds (common random
+numbers) and is scored by `sim.patterns.distance(..., roles=("fit",))`: 0 when every fit pattern's
+simulated value lies inside its band. The chosen point is then re-run with more replicates and a new
+seed, and every pattern (fit and test) is evaluated with its CI.
+
+    threatnet calibrate calibrations/civil_wars.yaml [--out DIR]
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..outputs import ResultFolder, code_fingerprint, manifest
+from ..scenario import load_scenario, read_yaml_mapping, scenario_hash, validate_document
+from ..scenario.schema import Id
+
+
+class Searched(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    key: str = Field(min_length=1, description="scenario key path")
+    range: list[float] = Field(min_length=2, max_length=2, description="[low, high]")
+    log: bool = Field(default=False, description="search the logarithm (a range over orders of magnitude)")
+    source: str = Field(min_length=1, description="why this range (an assumption, or a source)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Searched:
+        low, high = self.range
+        if not low < high or (self.log and low <= 0):
+            raise ValueError("a range [low, high] with low < high (and low > 0 on a log scale)")
+        return self
+
+
+class CalibrationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: Id
+    description: str = ""
+    scenario: str = Field(min_length=1, description="relative to this file")
+    patterns: str = Field(min_length=1, description="pattern file, relative to this file")
+    seed: int = Field(ge=0, lt=2**63)
+    replicates: int = Field(ge=20, le=1_000_000, description="replicates per point of the search")
+    sample: int = Field(ge=2, le=100_000, description="points of the Sobol sample")
+    refine_rounds: int = Field(default=3, ge=0, le=100)
+    refine_points: int = Field(default=40, ge=1, le=100_000, description="points per refinement round")
+    confirm_replicates: int = Field(ge=20, le=1_000_000, description="replicates of the chosen point's check")
+    parameters: list[Searched] = Field(min_length=1, max_length=100)
+
+
+@dataclass
+class Calibration:
+    spec: CalibrationSpec
+    file: Path
+    scenario_path: Path
+    patterns_path: Path
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    from ..patterns import load_patterns
+    path = Path(path)
+    spec = validate_document(CalibrationSpec, read_yaml_mapping(path, "calibration"), str(path))
+    scenario_path, patterns_path = path.parent / spec.scenario, path.parent / spec.patterns
+    load_scenario(scenario_path)
+    load_patterns(patterns_path)
+    for index, parameter in enumerate(spec.parameters):  # every key exists and takes a number
+        load_scenario(scenario_path, {parameter.key: float(parameter.range[0])})
+    return Calibration(spec, path, scenario_path, patterns_path)
+
+
+def to_values(spec: CalibrationSpec, unit: np.ndarray) -> dict[str, float]:
+    """A point of the unit box as scenario values."""
+    values = {}
+    for parameter, u in zip(spec.parameters, unit):
+        low, high = parameter.range
+        values[parameter.key] = float(math.exp(math.log(low) + u * (math.log(high) - math.log(low)))
+                                      if parameter.log else low + u * (high - low))
+    return values
+
+
+def score(calibration: Calibration, values: dict[str, float], replicates: int, seed: int, resamples: int = 0):
+    """Run the scenario with `values` and evaluate the patterns: (results, fit distance)."""
+    from ..model import compile_from
+    from ..patterns import as_episodes, distance, evaluate, load_patterns
+    from ..runners.montecarlo import run_monte_carlo
+    compiled = compile_from(calibration.scenario_path, values)
+    table = run_monte_carlo(compiled, replicates, seed=seed)
+    results = evaluate(as_episodes(table), load_patterns(calibration.patterns_path), seed, resamples=resamples)
+    return results, distance(results, roles=("fit",))
+
+
+def search(calibration: Calibration, progress=None) -> pd.DataFrame:
+    """Every point tried: stage, unit coordinates, values, fit distance and each pattern's value."""
+    from scipy.stats import qmc
+    spec = calibration.spec
+    dimensions = len(spec.parameters)
+    rng = np.random.default_rng(spec.seed)
+    rows: list[dict] = []
+
+    def run(stage: str, unit: np.ndarray) -> None:
+        values = to_values(spec, unit)
+        results, fit = score(calibration, values, spec.replicates, spec.seed)
+        rows.append({"stage": stage, "distance": fit, **{f"u{i}": float(u) for i, u in enumerate(unit)},
+                     **values, **{f"pattern:{r.name}": r.value for r in results}})
+        if progress:
+            progress(1)
+
+    for unit in qmc.Sobol(dimensions, scramble=True, seed=spec.seed).random(spec.sample):
+        run("sample", unit)
+    step = 0.1
+    for round_index in range(spec.refine_rounds):
+        table = pd.DataFrame(rows).sort_values("distance", kind="stable")
+        best = table.head(3)[[f"u{i}" for i in range(dimensions)]].to_numpy()
+        for k in range(spec.refine_points):
+            run(f"refine {round_index + 1}", np.clip(best[k % len(best)] + rng.normal(0, step, dimensions), 0, 1))
+        step /= 2
+    return pd.DataFrame(rows)
+
+
+def run_calibration(path: str | Path, out: str | Path, overwrite: bool = False, progress=None) -> dict:
+    """Search, then confirm the best point with more replicates and a new seed; write the results folder."""
+    from ..patterns import load_patterns
+    from ..patterns.evaluate import results_json, summary
+    calibration = load_calibration(path)
+    spec = calibration.spec
+    scenario = load_scenario(calibration.scenario_path)
+    patterns = load_patterns(calibration.patterns_path)
+    identity = {"calibration": spec.model_dump(), "scenario_hash": scenario_hash(scenario),
+                "patterns_hash": patterns.fingerprint(), "code": code_fingerprint()}
+    with ResultFolder(out, "calibration", identity, overwrite=overwrite) as folder:
+        folder.update(**manifest(scenario, spec.seed, calibration_file=str(path)))
+        started = time.perf_counter()
+        points = search(calibration, progress)
+        best = points.sort_values("distance", kind="stable").iloc[0]
+        chosen = {parameter.key: float(best[parameter.key]) for parameter in spec.parameters}
+        results, fit = score(calibration, chosen, spec.confirm_replicates, spec.seed + 1, resamples=None)
+        folder.write_parquet("points.parquet", points)
+        folder.write_text("chosen.yaml", "".join(f"{key}: {value:.6g}\n" for key, value in chosen.items()))
+        folder.write_text("patterns.json", results_json(results, scenario=scenario.name, replicates=spec.confirm_replicates,
+                                                          seed=spec.seed + 1) + "\n")
+        record = {"chosen": chosen, "search_distance": float(best["distance"]), "confirm_fit_distance": fit,
+                  "points": len(points), "summary": summary(results),
+                  "wall_seconds": round(time.perf_counter() - started, 1)}
+        folder.finish(**record)
+    return {**record, "results": results}
