@@ -68,9 +68,9 @@ def reports_input_errors(command):
     return wrapper
 
 
-def interrupted(what_is_kept: str, error: KeyboardInterrupt) -> None:
+def interrupted(what_is_kept: str, error: KeyboardInterrupt, resumable: bool = True) -> None:
     """The clean end of an interrupted command: one line saying what was kept, exit 130 (143 on SIGTERM)."""
-    typer.echo(f"interrupted: {what_is_kept}; run the same command to resume", err=True)
+    typer.echo(f"interrupted: {what_is_kept}" + ("; run the same command to resume" if resumable else ""), err=True)
     raise typer.Exit(getattr(error, "exit_code", 130))
 
 
@@ -293,7 +293,7 @@ def patterns(
             report = command.run_patterns(scenario_file(scenario), resolve(patterns_file, "patterns"), replicates,
                                           seed, workers, out, overwrite, advance)
         except KeyboardInterrupt as error:
-            interrupted("nothing is kept (patterns run in memory)", error)
+            interrupted("nothing is kept (patterns run in memory)", error, resumable=False)
     typer.echo(report.to_json() if json_output else command.format_results(report))
     if out and not json_output:
         typer.echo(f"wrote {out}/ (patterns.json, episodes.parquet)")
@@ -319,7 +319,8 @@ def calibrate(
         try:
             record = run_calibration(calibration, out, overwrite, advance)
         except KeyboardInterrupt as error:
-            interrupted(f"{out} keeps nothing of this search (it is rerun from the start)", error)
+            interrupted(f"nothing of this search is kept; {out} is marked interrupted (a rerun starts again)", error,
+                        resumable=False)
     typer.echo("chosen: " + ", ".join(f"{key} = {value:.4g}" for key, value in record["chosen"].items()))
     counts = record["summary"]
     typer.echo(f"at {spec.confirm_replicates} replicates: fit {counts['fit']['passed']}/{counts['fit']['patterns']} "

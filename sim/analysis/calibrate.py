@@ -5,8 +5,8 @@ A calibration file names a scenario, a pattern file, the parameters searched (sc
 ranges, on a log scale where they span orders of magnitude), and the search: a scrambled Sobol sample of
 the box (scipy.stats.qmc), then rounds of local refinement around the best points so far (Gaussian steps
 in the unit box, shrinking each round). Every point runs the same replicate seeds (common random
-numbers) and is scored by `sim.patterns.distance(..., roles=("fit",))`: 0 when every fit pattern's
-simulated value lies inside its band. The chosen point is then re-run with more replicates and a new
+numbers) and is scored by `sim.patterns.distance(..., roles=("fit",))` (0 when every fit pattern's simulated value lies
+inside its band), ties broken by `closeness` to the targets' centres. The chosen point is then re-run with more replicates and a new
 seed, and every pattern (fit and test) is evaluated with its CI.
 
     threatnet calibrate calibrations/civil_wars.yaml [--out DIR]
@@ -90,6 +90,19 @@ def to_values(spec: CalibrationSpec, unit: np.ndarray) -> dict[str, float]:
     return values
 
 
+def closeness(results) -> float:
+    """How far the fit patterns are from their targets' centres, in half band widths (squared, summed):
+    the tie-break among points whose values all lie inside the bands (distance 0)."""
+    total = 0.0
+    for r in results:
+        if r.role != "fit":
+            continue
+        centre = r.target if r.target is not None else (r.band_low + r.band_high) / 2
+        half = max((r.band_high - r.band_low) / 2, 1e-12)
+        total += 4.0 if r.value is None else ((r.value - centre) / half) ** 2
+    return total
+
+
 def score(calibration: Calibration, values: dict[str, float], replicates: int, seed: int, resamples: int = 0):
     """Run the scenario with `values` and evaluate the patterns: (results, fit distance)."""
     from ..model import compile_from
@@ -112,7 +125,8 @@ def search(calibration: Calibration, progress=None) -> pd.DataFrame:
     def run(stage: str, unit: np.ndarray) -> None:
         values = to_values(spec, unit)
         results, fit = score(calibration, values, spec.replicates, spec.seed)
-        rows.append({"stage": stage, "distance": fit, **{f"u{i}": float(u) for i, u in enumerate(unit)},
+        rows.append({"stage": stage, "distance": fit, "closeness": closeness(results),
+                     **{f"u{i}": float(u) for i, u in enumerate(unit)},
                      **values, **{f"pattern:{r.name}": r.value for r in results}})
         if progress:
             progress(1)
@@ -121,7 +135,7 @@ def search(calibration: Calibration, progress=None) -> pd.DataFrame:
         run("sample", unit)
     step = 0.1
     for round_index in range(spec.refine_rounds):
-        table = pd.DataFrame(rows).sort_values("distance", kind="stable")
+        table = pd.DataFrame(rows).sort_values(["distance", "closeness"], kind="stable")
         best = table.head(3)[[f"u{i}" for i in range(dimensions)]].to_numpy()
         for k in range(spec.refine_points):
             run(f"refine {round_index + 1}", np.clip(best[k % len(best)] + rng.normal(0, step, dimensions), 0, 1))
@@ -143,7 +157,7 @@ def run_calibration(path: str | Path, out: str | Path, overwrite: bool = False, 
         folder.update(**manifest(scenario, spec.seed, calibration_file=str(path)))
         started = time.perf_counter()
         points = search(calibration, progress)
-        best = points.sort_values("distance", kind="stable").iloc[0]
+        best = points.sort_values(["distance", "closeness"], kind="stable").iloc[0]
         chosen = {parameter.key: float(best[parameter.key]) for parameter in spec.parameters}
         results, fit = score(calibration, chosen, spec.confirm_replicates, spec.seed + 1, resamples=None)
         folder.write_parquet("points.parquet", points)

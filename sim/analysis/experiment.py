@@ -123,12 +123,15 @@ def load_experiment(path: str | Path) -> Experiment:
     base = load_scenario(scenario_path)  # problems in the scenario itself name the scenario file
     scenarios = {}
     for index, arm in enumerate(spec.arms):
-        for key, value in arm.overrides.items():  # one at a time, to name the override at fault
-            try:
-                load_scenario(scenario_path, {key: value})
-            except InputError as error:
-                raise InputError(str(path), f"arms[{index}].overrides.{key}", error.expected) from None
-        scenarios[arm.name] = load_scenario(scenario_path, arm.overrides)
+        try:
+            scenarios[arm.name] = load_scenario(scenario_path, arm.overrides)
+        except InputError as together:
+            for key, value in arm.overrides.items():  # one at a time, to name the override at fault
+                try:
+                    load_scenario(scenario_path, {key: value})
+                except InputError as error:
+                    raise InputError(str(path), f"arms[{index}].overrides.{key}", error.expected) from None
+            raise InputError(str(path), f"arms[{index}].overrides", together.expected) from None
     known = [c.id for c in base.conflicts]
     for conflict in spec.conflicts or []:
         if conflict not in known:

@@ -1,7 +1,8 @@
 """Record the golden results that a restructuring of the model must reproduce bit for bit.
 
-Run once, on the code whose results are to be kept (it was run on commit 'golden: ...' before the
-model was declared as domain modules), from the repository root:
+Run once, on the code whose results are to be kept, from the repository root. First recorded before the
+model was declared as domain modules; re-recorded on purpose when the conflict model was rebuilt and
+calibrated (issue 13: territory, bargaining, UCDP endings; the results change by design):
 
     .venv/bin/python tests/golden/make_golden.py
 
@@ -16,7 +17,8 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SCENARIOS = ("west_africa_2009", "guinea_bissau", "no_criminal_funding", "interpol_access", "un_police_surge")
+SCENARIOS = ("west_africa_2009", "guinea_bissau", "no_criminal_funding", "interpol_access", "un_police_surge",
+             "civil_war_reference")
 MC_SEEDS = (1, 2)
 MC_REPLICATES = 150
 RUN_SEEDS = (1, 2)

@@ -1,0 +1,60 @@
+"""threatnet calibrate: a search that is reproducible, stays inside its ranges, and writes a results folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim.analysis.calibrate import load_calibration, run_calibration
+from sim.scenario import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+THREATNET = [sys.executable, "-c", "import sim.cli; sim.cli.main()"]
+
+
+def small_calibration(folder: Path, **changes) -> Path:
+    spec = yaml.safe_load((ROOT / "calibrations" / "civil_wars.yaml").read_text())
+    spec.update(scenario=str(ROOT / "scenarios" / "civil_war_reference.yaml"),
+                patterns=str(ROOT / "patterns" / "ucdp_civil_wars.yaml"), replicates=40, sample=4,
+                refine_rounds=1, refine_points=2, confirm_replicates=40, parameters=spec["parameters"][:3])
+    spec.update(changes)
+    path = folder / "calibration.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def test_the_search_is_reproducible_and_stays_in_its_ranges(tmp_path):
+    path = small_calibration(tmp_path)
+    first = run_calibration(path, tmp_path / "one")
+    second = run_calibration(path, tmp_path / "two")
+    assert first["chosen"] == second["chosen"]
+    ranges = {p.key: p.range for p in load_calibration(path).spec.parameters}
+    for key, value in first["chosen"].items():
+        assert ranges[key][0] <= value <= ranges[key][1]
+    points = pd.read_parquet(tmp_path / "one" / "points.parquet")
+    assert len(points) == 4 + 2 and set(points["stage"]) == {"sample", "refine 1"}
+    best = points.sort_values(["distance", "closeness"]).iloc[0]
+    assert {key: best[key] for key in ranges} == first["chosen"]
+    manifest = json.loads((tmp_path / "one" / "manifest.json").read_text())
+    assert manifest["kind"] == "calibration" and manifest["status"] == "complete"
+    results = json.loads((tmp_path / "one" / "patterns.json").read_text())["results"]
+    assert {r["role"] for r in results} == {"fit", "test"}  # held-out patterns reported beside the fitted ones
+
+
+def test_a_bad_calibration_file_is_one_line_naming_the_key(tmp_path):
+    path = small_calibration(tmp_path, parameters=[{"key": "conflict_dynamics.no_such_thing", "range": [0, 1],
+                                                    "source": "assumption"}])
+    with pytest.raises(InputError) as caught:
+        load_calibration(path)
+    assert "no_such_thing" in str(caught.value)
+    bad_range = small_calibration(tmp_path, parameters=[{"key": "conflict_dynamics.attrition_rate_per_week",
+                                                         "range": [0.01, 0.001], "source": "assumption"}])
+    result = subprocess.run([*THREATNET, "calibrate", str(bad_range)], capture_output=True, text=True)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "parameters[0]" in result.stderr and "low < high" in result.stderr
