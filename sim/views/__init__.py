@@ -15,7 +15,7 @@ render offline in Jupyter and survive `nbconvert --to html`.
 # Loaded on first use (module __getattr__), so that registering the CLI commands stays cheap.
 _LAZY = {"Result": "load", "duration_counts": "load", "open_result": "load", "sample_series": "load",
          "as_source": "load", "effect_forest": "effects", "outcome_differences": "effects",
-         "survival_by_conflict": "survival", "declared_series": "series", "sensitivity_warnings": "sweep",
+         "survival_by_conflict": "survival", "declared_series": "series", "sensitivity_warnings": "sweep", "sweep_outcomes": "sweep",
          "show": "notebook", "use_offline_notebook": "notebook",
          "network_map": "network", "arm_outcomes": "outcomes", "SeriesViews": "series",
          "series_figures": "series", "SurvivalData": "survival", "duration_histogram": "survival",
@@ -34,6 +34,6 @@ def __getattr__(name: str):
 
 __all__ = ["Result", "SeriesViews", "SurvivalData", "arm_outcomes", "as_source", "declared_series", "duration_counts",
            "duration_histogram", "effect_forest", "outcome_differences", "sensitivity_warnings", "show",
-           "survival_by_conflict", "use_offline_notebook",
+           "survival_by_conflict", "sweep_outcomes", "use_offline_notebook",
            "end_type_shares", "kaplan_meier", "network_map", "open_result", "sample_series", "sensitivity_bars",
            "series_figures", "survival_curves", "survival_data", "sweep_heatmap", "sweep_parallel"]
