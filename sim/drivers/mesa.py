@@ -84,10 +84,11 @@ AGENT_CLASSES = {declared.kind: agent_class(declared) for declared in MODEL.agen
 globals().update({cls.__name__: cls for cls in AGENT_CLASSES.values()})  # sim.drivers.mesa.PoliceUnit, ...
 
 
-def network_graph(compiled: CompiledScenario) -> nx.DiGraph:
+def network_graph(compiled: CompiledScenario) -> nx.Graph:
     """The trafficking network as a graph whose nodes are the compiled node rows (0..n-1), which is how
-    Mesa's network drawing indexes positions; the node's id, name, kind and coordinates are attributes."""
-    graph = nx.DiGraph()
+    Mesa's network drawing indexes positions; the node's id, name, kind and coordinates are attributes.
+    Undirected, as Mesa draws it (legs keep their direction in the scenario and the state arrays)."""
+    graph = nx.Graph()
     nodes = {node.id: node for node in compiled.scenario.network.nodes}
     for row, node_id in enumerate(compiled.layout.ids["nodes"]):
         node = nodes[node_id]
