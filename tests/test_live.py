@@ -22,7 +22,18 @@ import pytest
 from .test_report_browser import ARGS, CHROMIUM, REQUIRED
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason="no /usr/bin/chromium")
+needs_browser = pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason="no /usr/bin/chromium")
+
+
+def test_live_refuses_a_missing_scenario_in_one_line():
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    outcome = CliRunner().invoke(app, ["live", "no_such_scenario", "--port", "1"])
+    assert outcome.exit_code == 2
+    lines = outcome.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: no_such_scenario") and "shipped" in lines[0]
 
 
 def test_mesa_model_stands_on_a_network_space():
@@ -76,6 +87,7 @@ def live_server():
             server.kill()
 
 
+@needs_browser
 def test_live_view_steps_the_model_in_the_browser(live_server, tmp_path):
     screenshots = tmp_path
     from playwright.sync_api import sync_playwright

@@ -28,7 +28,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = bool(os.environ.get("THREATNET_REQUIRE_BROWSER"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-KINDS = ("run", "mc", "experiment", "sweep")
+KINDS = ("run", "mc", "experiment", "sweep", "grid")  # sweep: a Sobol design; grid: a grid design
 WIDTHS = (1366, 390)
 RENDER_TIMEOUT_MS = 20_000
 

@@ -39,6 +39,17 @@ parameters:
   - {{name: protection_tax_share, key: conflict_dynamics.protection_tax_share, range: [0.005, 0.05]}}
   - {{name: corruption_scale, key: levers.corruption_scale, range: [0.5, 1.2]}}
 """
+TINY_GRID = """\
+name: tiny_grid
+scenario: {scenario}
+design: {{kind: grid}}
+replicates: 8
+seed: 7
+outcomes: [median_duration_weeks, share_ended, seizure_rate]
+parameters:
+  - {{name: un_police_officers, key: police.un.officers, values: [2400, 18000]}}
+  - {{name: host_database_access, key: levers.database_access.host, values: [false, true]}}
+"""
 
 
 def threatnet(*args: str) -> str:
@@ -72,7 +83,16 @@ def make_sweep(folder: Path) -> Path:
     return folder
 
 
-BUILDERS = {"run": make_run, "mc": make_mc, "experiment": make_experiment, "sweep": make_sweep}
+def make_grid(folder: Path) -> Path:
+    """A real grid sweep of 2 x 2 points x 8 replicates, analysed (main effects, not SALib indices)."""
+    spec = folder.parent / "tiny_grid.yaml"
+    spec.write_text(TINY_GRID.format(scenario=DEFAULT))
+    threatnet("sweep", spec, "--workers", 1, "--out", folder)
+    threatnet("analyze", folder)
+    return folder
+
+
+BUILDERS = {"run": make_run, "mc": make_mc, "experiment": make_experiment, "sweep": make_sweep, "grid": make_grid}
 
 
 @pytest.fixture(scope="session")
@@ -280,6 +300,16 @@ def test_unreliable_sobol_estimates_carry_a_warning(results):
 def test_sweep_report_labels_only_salib_results_as_salib(results):
     page = report_html(results["sweep"])
     assert "computed by SALib" in page and "From threatnet analyze (SALib)" not in page
+    grid = report_html(results["grid"])
+    assert "not SALib" in grid and "computed by SALib" not in grid
+
+
+def test_grid_heatmap_has_a_value_in_every_cell(results):
+    heatmap = views.sweep_heatmap(results["grid"])
+    trace = heatmap.data[0]
+    assert np.asarray(trace.z, dtype=float).shape == (2, 2)
+    assert all(text for row in trace.text for text in row)
+    assert heatmap.layout.xaxis.type == "category" and heatmap.layout.yaxis.type == "category"
 
 
 def test_forest_plot_carries_the_summary_effects_per_conflict_by_name(results):
