@@ -56,18 +56,26 @@ TEXT_BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd =
   const box = (element, kind) => { const r = element.getBoundingClientRect();
     return {kind, text: (element.textContent || '').slice(0, 40), x: r.x, y: r.y, w: r.width, h: r.height}; };
   const visible = b => b.w > 1 && b.h > 1;
+  const seen = new Set();
+  const pick = (selector, kind, keep = () => true) => [...gd.querySelectorAll(selector)]
+    .filter(e => keep(e) && !seen.has(e) && seen.add(e)).map(e => box(e, kind));
   const texts = [
-    ...[...gd.querySelectorAll('.infolayer text.gtitle')].map(e => box(e, 'title')),
+    ...pick('.infolayer text.gtitle', 'title'),
     ...[...gd.querySelectorAll('.infolayer g.legend')].map(e => box(e.querySelector('.bg') || e, 'legend')),
-    ...[...gd.querySelectorAll('.infolayer .annotation-text-g')].map(e => box(e, 'annotation')),
-    ...[...gd.querySelectorAll('.infolayer [class*="title"] text, .infolayer text[class*="title"]')]
-        .filter(e => !e.classList.contains('gtitle') && !e.closest('.legend')).map(e => box(e, 'axis title')),
-    ...[...gd.querySelectorAll('.updatemenu-container .updatemenu-header-group')].map(e => box(e, 'menu')),
-    ...[...gd.querySelectorAll('.geo .scatterlayer text')].filter(e => e.textContent).map(e => box(e, 'map label')),
+    ...pick('.infolayer .annotation-text-g', 'annotation'),
+    ...pick('.colorbar text.cbtitle, .colorbar .cbtitle text', 'colour bar title'),
+    ...pick('.infolayer [class*="title"] text, .infolayer text[class*="title"]', 'axis title',
+            e => !e.classList.contains('gtitle') && !e.closest('.legend')),
+    ...pick('.updatemenu-container .updatemenu-header-group', 'menu'),
+    ...pick('.geo .scatterlayer text', 'map label', e => e.textContent),
+    ...pick('.parcoords text.axis-title', 'axis title'),
   ].filter(visible);
   const ticks = [...gd.querySelectorAll('.xtick text, .ytick text, .x2tick text, .y2tick text')]
     .map(e => box(e, 'tick')).filter(visible);
-  return {id: gd.id, texts, ticks};
+  const frame = gd.getBoundingClientRect();
+  const outside = [...texts, ...ticks]
+    .filter(b => b.x < frame.x - 1 || b.x + b.w > frame.x + frame.width + 1);
+  return {id: gd.id, texts, ticks, outside};
 })"""
 READY = """n => { const plots = [...document.querySelectorAll('.js-plotly-plot')];
   return plots.length === n && plots.every(gd => gd._fullLayout && gd.querySelector('svg.main-svg')); }"""
@@ -142,7 +150,9 @@ def test_report_renders_offline_without_errors_or_overlaps(browser, reports, kin
             assert figure["width"] > min(600, width - 40) and figure["height"] > 200, figure
             if figure["geo"]:
                 assert figure["land"] >= 2, figure  # the embedded world map, in both panels
-        assert overlapping_text(page.evaluate(TEXT_BOXES)) == []
+        boxes = page.evaluate(TEXT_BOXES)
+        assert overlapping_text(boxes) == []
+        assert [(f["id"], b["kind"], b["text"]) for f in boxes for b in f["outside"]] == []  # no text cut at an edge
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "wider than the screen"
         first = page.evaluate("(() => { const a = document.querySelector('.answer'); "
                               "return a ? a.getBoundingClientRect().top : null; })()")

@@ -33,7 +33,7 @@ PANELS = (  # flows figure: (title, columns, unit kind)
     ("cocaine shipped from South America", ("shipped_kg",), "kg"),
     ("cocaine seized", ("seized_kg",), "kg"),
     ("criminal revenue from sales", ("criminal_revenue_usd",), "usd"),
-    ("protection taxes paid to belligerents and bribes paid to police", ("taxes_usd", "bribes_usd"), "usd"),
+    ("taxes paid to belligerents, bribes to police", ("taxes_usd", "bribes_usd"), "usd"),
 )
 NAMES = {"shipped_kg": "shipped", "seized_kg": "seized", "delivered_kg": "delivered",
          "criminal_revenue_usd": "criminal revenue", "taxes_usd": "protection taxes", "bribes_usd": "bribes"}

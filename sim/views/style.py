@@ -121,7 +121,8 @@ def finish(figure: go.Figure, title: str, height: int, narrow: dict | None = Non
     figure.update_layout(template=TEMPLATE, title=dict(text=title), height=height, **layout)
     bottom = legend_space(figure)
     changes = {"legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left", "legend.xref": "container",
-               "legend.y": 0, "legend.yanchor": "bottom", "legend.yref": "container", "margin.l": 60,
+               "legend.y": 0, "legend.yanchor": "bottom", "legend.yref": "container", "legend.font.size": 11,
+               "margin.l": 60,
                "margin.r": 16, "margin.b": bottom, "height": height + bottom - 40, **(narrow or {})}
     meta = figure.layout.meta if isinstance(figure.layout.meta, dict) else {}
     figure.update_layout(meta={**meta, "narrow": changes})

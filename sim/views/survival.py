@@ -222,7 +222,7 @@ def survival_by_conflict(source) -> go.Figure:
                 continue
             curve, median = kaplan_meier(mine)
             weeks = median["median_weeks"]
-            legend = f"{label}" if len(arms) > 1 else "share of conflicts still going, 95% CI; diamond: median"
+            legend = f"{label}" if len(arms) > 1 else "still going (band: 95% CI; diamond: median)"
             _add_curve(figure, curve, median, legend, arm_colour(index), arm,
                        f"{names[place]}, {label}<br>{titles.get(conflict, conflict)} ({conflict})"
                        f"<br>median {'beyond the horizon' if weeks is None else f'{weeks:.0f} weeks'}",

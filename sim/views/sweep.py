@@ -175,6 +175,7 @@ def sweep_heatmap(source, outcome: str = DEFAULT_OUTCOME, x: str | None = None, 
         colorbar=dict(title=dict(text=_short(label).replace(" (", "<br>("), side="right"), thickness=14),
         hovertemplate=f"{parameter_label(x)} %{{x}}<br>{parameter_label(y)} %{{y}}<br>{label}: "
                       "%{z:.4g}<br>(mean of %{customdata} points)<extra></extra>"))
+    figure.update_layout(meta={"narrow_restyle": [{"colorbar.title.text": _unit(label)}, [0]]})
     noise_text = (f"~: within the replicate noise of the reference (±{_value_text(noise)})" if noise
                   else "replicate noise unknown")
     height = 560
@@ -184,7 +185,13 @@ def sweep_heatmap(source, outcome: str = DEFAULT_OUTCOME, x: str | None = None, 
                              type="category" if x_grid else "linear"),
                   yaxis=dict(title=f"{parameter_label(y)} ({y})", showgrid=False,
                              type="category" if y_grid else "linear", automargin=True),
-                  narrow={"height": 520})
+                  narrow={"height": 520, "xaxis.title.text": parameter_label(x),
+                          "yaxis.title.text": parameter_label(y)})
+
+
+def _unit(label: str) -> str:
+    """`median conflict duration (weeks)` -> `weeks`: what a colour bar on a phone has room for."""
+    return label.rsplit(" (", 1)[1].rstrip(")") if " (" in label else ""
 
 
 def _short(label: str) -> str:
@@ -312,8 +319,24 @@ def sweep_parallel(source, outcome: str = DEFAULT_OUTCOME) -> go.Figure:
                   colorbar=dict(title=dict(text=_short(label).replace(" (", "<br>("), side="right"),
                                 thickness=14))))
     drawn = f"{len(shown):,} of {len(table):,} points" if stride > 1 else f"{len(table):,} points"
+    wrapped = {f"dimensions[{i}].label": _wrap_label(d["label"], 11) for i, d in enumerate(dimensions)}
+    figure.update_layout(meta={"narrow_restyle": [{**wrapped, "labelfont.size": 10, "tickfont.size": 9,
+                                                   "line.colorbar.title.text": _unit(label)}, [0]]})
     return finish(figure, f"All parameters and {label} ({drawn}; drag on an axis to filter)", 520,
-                  margin=dict(l=60, r=60, t=150, b=40), narrow={"height": 520, "margin.t": 90, "margin.r": 80})
+                  margin=dict(l=60, r=60, t=150, b=40),
+                  narrow={"height": 560, "margin.t": 110, "margin.r": 70, "margin.l": 40})
+
+
+def _wrap_label(text: str, width: int) -> str:
+    """Words on lines of about `width` characters (parallel-coordinates labels on a phone)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(lines + [line])
 
 
 def _dimension(values: pd.Series, label: str) -> dict:
@@ -361,7 +384,8 @@ def sensitivity_bars(source, outcome: str = DEFAULT_OUTCOME) -> go.Figure | None
         figure.add_vline(x=1, line=dict(color="#888", dash="dot", width=1))
     height = 200 + 45 * len(labels)
     return finish(figure, title, height, barmode="group", xaxis=xaxis, yaxis=dict(automargin=True, showgrid=False),
-                  legend=legend_under_title(height), margin=dict(t=110))
+                  legend=legend_under_title(height), margin=dict(t=110),
+                  narrow={"xaxis.title.text": "share of variance" if sobol else "mu*"})
 
 
 SOBOL_CI_TOO_WIDE = 0.1  # a 95% CI half-width above this cannot rank parameters whose indices differ by less
@@ -443,10 +467,38 @@ def sweep_answer(result) -> tuple[str, list[str], list[str]]:
             interval = f" ± {conf:.2f}" if conf is not None and math.isfinite(conf) else ""
             text += f"; largest {score}: {parameter_label(top['parameter'])} ({top[score]:.2f}{interval}, SALib)"
             warnings += [f"{label}: {w}" for w in sensitivity_warnings(result, outcome)]
+        else:
+            text += _largest_main_effect(result, analysis, outcome)
         points.append(text)
     lead = (f"{len(table):,} design points over {len(parameters)} parameters "
             f"({', '.join(parameter_label(p) for p in parameters)}).")
-    return lead, points, warnings[:4]
+    if len(warnings) > 2:  # the figures below carry each outcome's own warning
+        warnings = warnings[:2] + [f"{len(warnings) - 2} more warnings with the figures below."]
+    return lead, points, warnings
+
+
+def _largest_main_effect(source, analysis: dict | None, outcome: str) -> str:
+    """'; host database access moves it most (17.3 to 19.4), beyond the replicate noise (±0.6)' from the
+    effect tables of `threatnet analyze` (grid and hypercube designs)."""
+    effects = ((analysis or {}).get("outcomes") or {}).get(outcome) or {}
+    ranges = {}
+    for name, entry in effects.items():
+        means = [level["mean"] for level in (entry or {}).get("levels", []) if level.get("mean") is not None]
+        if len(means) > 1:
+            ranges[name] = (min(means), max(means))
+    if not ranges:
+        return ""
+    name, (low, high) = max(ranges.items(), key=lambda item: item[1][1] - item[1][0])
+    if high == low:
+        return "; no parameter moves its mean"
+    factor = outcome_factor(outcome)
+    noise = replicate_noise(source, outcome)
+    text = (f"; {parameter_label(name)} moves its mean most ({_value_text(low * factor)} to "
+            f"{_value_text(high * factor)}, threatnet analyze)")
+    if noise is not None:
+        text += (", within the replicate noise" if (high - low) * factor <= noise else ", beyond the replicate noise") \
+            + f" (±{_value_text(noise)})"
+    return text
 
 
 def main_effects(source, outcome: str = DEFAULT_OUTCOME) -> go.Figure | None:
