@@ -150,7 +150,11 @@ def sweep_sections(result: Result) -> Iterator[Section]:
 def _series_sections(result: Result) -> Iterator[Section]:
     views = SeriesViews(result)
     titles = ("Cocaine and money over time", "Strength of each side over time", "Income of each belligerent")
-    notes = ("Median across the sample replicates with 50% and 90% bands (one replicate: its own line).",
+    spread = ("One replicate: one possible history; a Monte Carlo run with --series-sample gives the spread."
+              if len(views.replicates) == 1 else
+              "Median across the sample replicates with 50% and 90% bands: the spread between runs, not "
+              "uncertainty about a mean.")
+    notes = (spread,
              "Each side's fighters until its conflict ends (marker); after the end nothing is drawn.",
              "Stacked: the top of each panel is the belligerent's whole income; one scale for all panels.")
     for figure, title, note in zip(views.figures(), titles, notes):

@@ -45,6 +45,7 @@ def shown_figures(notebook: nbformat.NotebookNode) -> int:
                or "plotly-graph-div" in output.get("data", {}).get("text/html", ""))
 
 
+@pytest.mark.filterwarnings("ignore:Your element with mimetype")  # nbconvert's word for the dropped figure
 def test_without_the_offline_renderer_the_export_keeps_no_figure(results, tmp_path):  # noqa: F811
     """What users hit (issue 16): plotly's default notebook output does not survive nbconvert's HTML."""
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
