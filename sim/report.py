@@ -1,4 +1,12 @@
-"""One self-contained HTML page per result folder: a header saying what ran, then its views.
+"""One self-contained HTML page per result folder: the answer first, then the views that show it.
+
+A page opens with the question (experiments), the answer with its uncertainty and any warning
+about it, then the figures that carry the answer (effects per conflict before levels, per-conflict
+curves before pooled ones); what ran (seed, version, command) is one click away below the answer.
+
+Figures are laid out for the page's width: under NARROW_PX (a phone) each figure applies the
+`narrow` layout its view stored in `layout.meta` (one panel per row, legend under the plot), and
+figure titles are HTML headings that wrap instead of plotly titles that are cut.
 
 The page works offline and makes no request: plotly.js is embedded once, gzipped (the browser
 unpacks it with DecompressionStream before drawing the figures), MathJax is left out, fonts are the reader's own, and the world map that plotly.js would fetch
@@ -13,6 +21,7 @@ import base64
 import functools
 import gzip
 import html
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +35,13 @@ from plotly.offline import get_plotlyjs
 from . import __version__
 from .outputs import open_folder
 from .scenario import InputError
-from .views import (SeriesViews, arm_outcomes, duration_histogram, end_type_shares, network_map, open_result,
-                    sensitivity_bars, survival_curves, survival_data, sweep_heatmap, sweep_parallel)
+from .views import (SeriesViews, duration_histogram, end_type_shares, network_map, open_result, sensitivity_bars,
+                    survival_data, sweep_heatmap, sweep_parallel)
+from .views.effects import effect_forest, outcome_differences
 from .views.load import Result
-from .views.sweep import DEFAULT_OUTCOME, main_effects, sweep_outcomes
+from .views.style import NARROW_PX
+from .views.survival import survival_by_conflict
+from .views.sweep import DEFAULT_OUTCOME, main_effects, sensitivity_warnings, sweep_answer, sweep_outcomes
 
 REPORT_NAME = "report.html"
 WORLD_MAP = Path(__file__).parent / "views" / "assets" / "world_110m.json"
@@ -43,6 +55,7 @@ class Section:
     title: str
     figure: go.Figure
     note: str = ""
+    warn: bool = False  # the note is a warning about the estimates: shown as one
 
 
 def write_report(result_dir: str | Path) -> Path:
@@ -63,29 +76,47 @@ def report_html(source) -> str:
     sections = list(SECTIONS[result.kind](result))
     body = [_figure_html(section, number) for number, section in enumerate(sections)]
     return PAGE.format(title=html.escape(_title(result)), style=STYLE, world_map=WORLD_MAP.read_text(),
-                       header=_header(result), body="\n".join(body), plotly_gzip=plotly_gzip_base64())
+                       header=_header(result), body="\n".join(body), plotly_gzip=plotly_gzip_base64(),
+                       narrow_px=NARROW_PX, config=json.dumps(PLOT_CONFIG), figure_script=FIGURE_SCRIPT)
 
 
 def run_sections(result: Result) -> Iterator[Section]:
+    yield from _series_sections(result)
     yield Section("Trafficking network", network_map(result),
                   "Width: tonnes moved along each leg over the run; colour: share of them seized. Hover a leg's "
-                  "midpoint, a hub or a police unit for its numbers.")
-    yield from _series_sections(result)
+                  "midpoint, a hub or a police unit for its numbers and names.")
 
 
 def mc_sections(result: Result) -> Iterator[Section]:
     if result.summary.get("conflicts"):  # a scenario without conflicts has flows only
-        yield from _survival_sections(result, "per conflict")
+        yield Section("How long each conflict lasts", survival_by_conflict(result),
+                      "Kaplan-Meier estimate over all replicates; conflicts still going at the horizon are "
+                      "censored. A Monte Carlo run compares no arms: see an experiment for effects.")
+        data = survival_data(result)
+        yield Section("How conflicts ended", end_type_shares(data))
+        yield Section("When conflicts ended", duration_histogram(data))
     yield from _series_sections(result)
     yield Section("Trafficking network", network_map(result), "The scenario's hubs, legs and police units.")
 
 
 def experiment_sections(result: Result) -> Iterator[Section]:
+    forest = effect_forest(result)
+    if forest is not None:
+        yield Section("Effect on conflict duration", forest,
+                      "Squares: one conflict; diamond: pooled over the analysed conflicts. Bars: 95% CIs (hazard "
+                      "ratio: Cox, robust errors clustered by replicate; RMST and median ratios: paired bootstrap "
+                      "over replicates). The dashed line at 1 is no effect. Hover for the proportional-hazards "
+                      "and log-rank p values.")
     if result.summary.get("conflicts"):  # a scenario without conflicts has flows only
-        yield from _survival_sections(result, "per arm, pooled over the analysed conflicts")
-    outcomes = arm_outcomes(result)
-    if outcomes is not None:
-        yield Section("Outcomes per arm", outcomes, "Means over replicates from the experiment's summary.")
+        yield Section("How long each conflict lasts, per arm", survival_by_conflict(result),
+                      "Conflicts still going at the horizon are censored. Arms share seeds, so where a lever does "
+                      "not reach a conflict the curves coincide.")
+        yield Section("How conflicts ended", end_type_shares(survival_data(result)))
+    differences = outcome_differences(result)
+    if differences is not None:
+        yield Section("Other outcomes: what changed", differences,
+                      "Replicate i of every arm ran with the same seed, so differences are paired. Outcomes whose "
+                      "baseline mean is zero have no percentage and are left out (see summary.md).")
     yield Section("Trafficking network (base scenario)", network_map(result),
                   "The base scenario's hubs, legs and police units; arms change its levers.")
 
@@ -93,33 +124,41 @@ def experiment_sections(result: Result) -> Iterator[Section]:
 def sweep_sections(result: Result) -> Iterator[Section]:
     outcomes = sweep_outcomes(result)
     main = DEFAULT_OUTCOME if DEFAULT_OUTCOME in outcomes else outcomes[0]
-    yield Section("Outcome over two parameters", sweep_heatmap(result, main),
-                  "Mean over the design points in each cell; the axes are the two parameters with the largest "
-                  "total Sobol index (or mu*) where the sweep was analysed, else the first two.")
-    yield Section("All parameters", sweep_parallel(result, main), "Each line is one design point.")
     for outcome in dict.fromkeys([main, *SENSITIVITY_OUTCOMES]):
         if outcome not in outcomes:
             continue
-        figure = sensitivity_bars(result, outcome) or main_effects(result, outcome)
+        figure = sensitivity_bars(result, outcome)
         if figure is not None:
-            yield Section("Sensitivity", figure, "From threatnet analyze (SALib).")
-
-
-def _survival_sections(result: Result, groups: str) -> Iterator[Section]:
-    data = survival_data(result)  # counted once, drawn three times
-    yield Section(f"Conflict duration {groups}", survival_curves(data),
-                  "Conflicts still going at the horizon are censored. Diamonds: median with its 95% CI. "
-                  "HR: hazard ratio of ending against the baseline (above 1: conflicts end sooner).")
-    yield Section("Distribution of durations", duration_histogram(data))
-    yield Section("How conflicts ended", end_type_shares(data))
+            warnings = sensitivity_warnings(result, outcome)
+            yield Section("Which parameters matter", figure,
+                          "Sobol indices or Morris screening computed by SALib (threatnet analyze). "
+                          + " ".join(warnings), warn=bool(warnings))
+            continue
+        figure = main_effects(result, outcome)
+        if figure is not None:
+            yield Section("Which parameters matter", figure,
+                          "Mean of the outcome at each level of one parameter, over the other parameters' "
+                          "values: computed by threatnet analyze from the design points (not SALib).")
+    yield Section("Outcome over two parameters", sweep_heatmap(result, main),
+                  "Numbers in the cells are the outcome; colour is its difference from the reference point "
+                  "(centre of the scale). Cells marked ~ differ from it by less than the replicate noise "
+                  "(95% CI of a cell's mean).")
+    yield Section("All parameters at once", sweep_parallel(result, main),
+                  "Each line is one design point; drag along an axis to keep a range.")
 
 
 def _series_sections(result: Result) -> Iterator[Section]:
     views = SeriesViews(result)
-    notes = ("Per week, averaged over short blocks of weeks.", "", "Stacked: the top of each panel is the "
-             "belligerent's whole income.")
-    for figure, note in zip(views.figures(), notes):
-        yield Section("Weekly series", figure, note)
+    titles = ("Cocaine and money over time", "Strength of each side over time", "Income of each belligerent")
+    spread = ("One replicate: one possible history; a Monte Carlo run with --series-sample gives the spread."
+              if len(views.replicates) == 1 else
+              "Median across the sample replicates with 50% and 90% bands: the spread between runs, not "
+              "uncertainty about a mean.")
+    notes = (spread,
+             "Each side's fighters until its conflict ends (marker); after the end nothing is drawn.",
+             "Stacked: the top of each panel is the belligerent's whole income; one scale for all panels.")
+    for figure, title, note in zip(views.figures(), titles, notes):
+        yield Section(title, figure, note)
 
 
 SECTIONS: dict[str, Callable[[Result], Iterator[Section]]] = {
@@ -144,16 +183,26 @@ def compact(figure: go.Figure) -> dict:
 
 
 def _figure_html(section: Section, number: int) -> str:
-    """A section with its figure; the figure's script waits for plotly.js (see PLOTLY_LOADER)."""
-    figure = pio.to_html(compact(section.figure), validate=False, full_html=False, include_plotlyjs=False,
-                         include_mathjax=False, config=PLOT_CONFIG, div_id=f"figure-{number}",
-                         default_height=f"{section.figure.layout.height}px")
-    figure = figure.replace("<script>", f'<script type="{FIGURE_SCRIPT}">', 1)
-    note = f'<p class="note">{html.escape(section.note)}</p>' if section.note else ""
-    return f'<section><h2>{html.escape(section.title)}</h2>{note}\n{figure}\n</section>'
+    """A section: heading, the figure's title as wrapping text, a note, then the figure's JSON, which
+    the page draws once plotly.js is unpacked (see PAGE)."""
+    data = compact(section.figure)
+    layout = data.setdefault("layout", {})
+    title = (layout.get("title") or {}).get("text") or ""
+    layout["title"] = {"text": ""}  # the heading below carries it, and wraps on a phone
+    margin = layout.setdefault("margin", {})
+    margin["t"] = max(20, margin.get("t", 80) - 40)
+    legend = layout.get("legend") or {}
+    if legend.get("yref") == "container" and isinstance(legend.get("y"), (int, float)):
+        legend["y"] = min(1.0, legend["y"] + 40 / (layout.get("height") or 500))
+    payload = pio.to_json(data, validate=False).replace("</", "<\\/")
+    note = f'<p class="note{" warning" if section.warn else ""}">{html.escape(section.note)}</p>' if section.note else ""
+    caption = f'<p class="figure-title">{html.escape(title)}</p>' if title else ""
+    return (f'<section><h2>{html.escape(section.title)}</h2>{caption}{note}\n'
+            f'<div id="figure-{number}" class="plotly-graph-div figure"></div>\n'
+            f'<script type="{FIGURE_SCRIPT}" data-target="figure-{number}">{payload}</script>\n</section>')
 
 
-FIGURE_SCRIPT = "text/x-threatnet-figure"
+FIGURE_SCRIPT = "application/x-threatnet-figure+json"
 
 
 @functools.lru_cache(maxsize=1)
@@ -169,7 +218,7 @@ def _title(result: Result) -> str:
 
 
 def _header(result: Result) -> str:
-    """What ran (scenario or experiment, seed, version, run id, when, how), and the answer or key figures."""
+    """Question, the answer with its uncertainty and warnings, then what ran (folded: seed, version, command)."""
     manifest, summary = result.manifest, result.summary
     facts = {
         "experiment": manifest.get("experiment"), "sweep": manifest.get("sweep"), "scenario": manifest.get("scenario"),
@@ -185,13 +234,56 @@ def _header(result: Result) -> str:
     parts = [f"<h1>{html.escape(_title(result))}</h1>"]
     if summary.get("question"):
         parts.append(f'<p class="question">{html.escape(summary["question"])}</p>')
-    if summary.get("answer"):
-        parts.append(f'<p class="answer">{html.escape(summary["answer"])}</p>')
-    parts.append(f'<table class="facts">{rows}</table>')
-    lines = _key_figures(result)
-    if lines:
-        parts.append("<ul class=\"figures\">" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
+    lead, points, warnings = answer(result)
+    if lead:
+        items = "".join(f"<li>{html.escape(point)}</li>" for point in points)
+        cautions = "".join(f'<p class="warning">{html.escape(w)}</p>' for w in warnings)
+        parts.append(f'<div class="answer" id="answer"><p class="lead">{html.escape(lead)}</p>'
+                     f'{f"<ul>{items}</ul>" if items else ""}{cautions}</div>')
+    parts.append(f'<details class="facts"><summary>What ran: seed, version, command</summary>'
+                 f'<table class="facts">{rows}</table></details>')
     return "\n".join(parts)
+
+
+def answer(result: Result) -> tuple[str, list[str], list[str]]:
+    """(lead sentence, further points, warnings) that open the page, from the result's own summaries."""
+    summary = result.summary
+    if result.kind == "experiment" and summary.get("arms"):
+        from .analysis.survival import arm_sentences
+        sentences = arm_sentences(summary)
+        cautions = [s for s in sentences if s.startswith("Proportional hazards do not hold")]
+        rest = [s for s in sentences if s not in cautions]
+        return rest[0], rest[1:], cautions
+    if result.kind == "mc" and summary.get("conflicts"):
+        return _mc_answer(result)
+    if result.kind == "run" and "tonnes_shipped_per_year" in summary:
+        return _run_answer(result)
+    if result.kind == "sweep":
+        return sweep_answer(result)
+    return "", [], []
+
+
+def _mc_answer(result: Result) -> tuple[str, list[str], list[str]]:
+    """Median duration per conflict, by name, with its CI: what a Monte Carlo run of one scenario tells."""
+    from .analysis.survival import conflict_label
+
+    names = {c["id"]: conflict_label(c["name"]) for c in (result.scenario or {}).get("conflicts", [])}
+    replicates = result.summary.get("replicates") or result.manifest.get("completed_replicates")
+    points = []
+    for record in result.summary["conflicts"]:
+        weeks = record.get("median_weeks")
+        name = names.get(record["conflict"], record["conflict"])
+        if weeks is None:
+            points.append(f"{name}: median beyond the horizon ({100 * record['share_ended']:.0f}% ended)")
+            continue
+        low, high = record.get("median_ci_low"), record.get("median_ci_high")
+        interval = f"95% CI {low:.0f}-{high:.0f}" if low is not None and high is not None else "CI open"
+        points.append(f"{name}: median {weeks:.0f} weeks ({weeks / 52.18:.1f} years; {interval}), "
+                      f"{100 * record['share_ended']:.0f}% ended by the horizon")
+    lead = (f"How long the conflicts last in this scenario, over {replicates:,} replicates (Kaplan-Meier median "
+            f"duration with its 95% CI):" if isinstance(replicates, int) else
+            "How long the conflicts last in this scenario (Kaplan-Meier median with its 95% CI):")
+    return lead, points, []
 
 
 def _text(name: str, value) -> str:
@@ -200,34 +292,63 @@ def _text(name: str, value) -> str:
     return f"{value:,}" if name == "replicates" and isinstance(value, int) else str(value)
 
 
-def _key_figures(result: Result) -> list[str]:
-    """The terminal summary of a run or Monte Carlo run, one line per item."""
-    summary = result.summary
-    if result.kind == "run" and "conflicts" in summary and "tonnes_shipped_per_year" in summary:
-        from .views.text import format_summary
-        return [line.strip() for line in format_summary(summary).splitlines()[1:]]
-    if result.kind == "mc" and summary.get("conflicts"):
-        from .analysis.survival import format_duration_summary
-        return [line.strip() for line in format_duration_summary(summary["conflicts"]).splitlines()]
-    return []
+def _run_answer(result: Result) -> tuple[str, list[str], list[str]]:
+    """One replicate: how each conflict ended (whose victory, by name) and the year's flows."""
+    from .analysis.survival import conflict_label
+
+    summary, scenario = result.summary, result.scenario or {}
+    names = {c["id"]: conflict_label(c["name"]) for c in scenario.get("conflicts", [])}
+    belligerents = {b["id"]: (b["name"], b["side"]) for c in scenario.get("conflicts", []) for b in c["belligerents"]}
+    points = []
+    for c in summary.get("conflicts", []):
+        name = names.get(c["conflict"], c["conflict"])
+        if not c["ended"]:
+            how = "still going at the horizon (censored)"
+        elif c["end_type"].endswith("victory") and c.get("winner") in belligerents:
+            winner, side = belligerents[c["winner"]]
+            how = f"ended by {side} victory ({winner})"
+        else:
+            how = f"ended in {c['end_type'].replace('_', ' ')}"
+        points.append(f"{name}: {c['duration_weeks']} weeks ({c['duration_weeks'] / 52.18:.1f} years), {how}; "
+                      f"{100 * c['funding_share_from_crime']:.1f}% of its funding from crime")
+    points.append(f"Cocaine per year: {summary['tonnes_shipped_per_year']:.1f} t shipped, "
+                  f"{summary['tonnes_seized_per_year']:.1f} t seized, {summary['tonnes_delivered_per_year']:.1f} t "
+                  f"delivered; seizure rate {100 * summary['seizure_rate']:.1f}%; criminal revenue "
+                  f"US${summary['criminal_revenue_usd_per_year'] / 1e9:.2f} bn a year")
+    lead = (f"One replicate (seed {summary.get('seed')}) of {summary.get('scenario')}, "
+            f"{summary.get('horizon_weeks', 0) / 52.18:.0f} years: one possible history, not an estimate; "
+            f"a Monte Carlo run gives the spread.")
+    return lead, points, []
 
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
-       max-width: 1280px; margin: 0 auto; padding: 16px 24px 48px; line-height: 1.4; }
+       max-width: 1280px; margin: 0 auto; padding: 16px 24px 48px; line-height: 1.4; overflow-wrap: anywhere; }
 h1 { font-size: 24px; margin: 8px 0 12px; }
 h2 { font-size: 19px; margin: 32px 0 4px; border-top: 1px solid #ddd; padding-top: 18px; }
-.question { font-size: 16px; color: #444; margin: 4px 0; }
-.answer { font-size: 17px; font-weight: 600; background: #f4f8fb; border-left: 4px solid #0072B2;
-          padding: 10px 14px; margin: 10px 0 14px; }
+.question { font-size: 17px; color: #444; margin: 4px 0; }
+.answer { font-size: 16px; background: #f4f8fb; border-left: 4px solid #0072B2; padding: 10px 14px; margin: 10px 0 14px; }
+.answer .lead { font-size: 17px; font-weight: 600; margin: 0 0 6px; }
+.answer ul { margin: 4px 0; padding-left: 20px; }
+.warning { background: #fff6e0; border-left: 4px solid #B8860B; padding: 6px 10px; color: #5a4300; }
+p.warning { margin: 6px 0; }
+details.facts { font-size: 13px; margin: 8px 0; color: #555; }
 table.facts { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
 table.facts th { text-align: left; font-weight: 600; padding: 2px 16px 2px 0; color: #555; vertical-align: top; }
 table.facts td { padding: 2px 0; font-family: ui-monospace, Menlo, Consolas, monospace; word-break: break-all; }
-ul.figures { font-size: 14px; margin: 10px 0; padding-left: 20px; }
+.figure-title { font-size: 15px; font-weight: 600; margin: 4px 0 2px; }
 .note { font-size: 13px; color: #555; margin: 2px 0 8px; }
+.figure { width: 100%; }
+@media (max-width: 640px) {
+  body { padding: 8px 10px 32px; }
+  h1 { font-size: 20px; }
+  h2 { font-size: 17px; margin-top: 24px; }
+  .answer { padding: 8px 10px; font-size: 15px; }
+  .answer .lead { font-size: 15px; }
+}
 """
 
-PAGE = """<!DOCTYPE html>
+PAGE = r"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -246,12 +367,40 @@ PAGE = """<!DOCTYPE html>
 <script id="plotly-gzip" type="application/octet-stream">{plotly_gzip}</script>
 <script>
 // plotly.js travels gzipped; the browser unpacks it (DecompressionStream), runs it, then draws the figures.
+// Under {narrow_px} px (a phone) each figure also applies the layout its view stored in layout.meta.narrow.
 (async () => {{
   const packed = Uint8Array.from(atob(document.getElementById("plotly-gzip").textContent), c => c.charCodeAt(0));
   const source = await new Response(new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
-  const run = text => {{ const script = document.createElement("script"); script.text = text; document.head.appendChild(script); }};
-  run(source);
-  document.querySelectorAll('script[type="text/x-threatnet-figure"]').forEach(figure => run(figure.text));
+  const script = document.createElement("script"); script.text = source; document.head.appendChild(script);
+  const config = {config};
+  const figures = [...document.querySelectorAll('script[type="{figure_script}"]')].map(element => ({{
+    target: document.getElementById(element.dataset.target), text: element.textContent }}));
+  // "a.b[2].c" keys of a plotly relayout, applied to the layout before drawing (one draw, maps included).
+  const set = (target, path, value) => {{
+    const keys = path.replace(/\[(\d+)\]/g, ".$1").split(".");
+    let node = target;
+    keys.slice(0, -1).forEach((key, i) => {{
+      if (node[key] === undefined || node[key] === null) node[key] = /^\d+$/.test(keys[i + 1]) ? [] : {{}};
+      node = node[key];
+    }});
+    node[keys[keys.length - 1]] = value;
+  }};
+  let narrow = null;
+  const draw = async () => {{
+    const now = document.documentElement.clientWidth < {narrow_px};
+    if (now === narrow) return;
+    narrow = now;
+    for (const figure of figures) {{
+      const spec = JSON.parse(figure.text);
+      const meta = spec.layout.meta || {{}};
+      if (narrow && meta.narrow) Object.entries(meta.narrow).forEach(([key, value]) => set(spec.layout, key, value));
+      if (narrow && meta.narrow_restyle) meta.narrow_restyle[1].forEach(index =>
+        Object.entries(meta.narrow_restyle[0]).forEach(([key, value]) => set(spec.data[index], key, value)));
+      await Plotly.react(figure.target, spec.data, spec.layout, config);
+    }}
+  }};
+  await draw();
+  window.addEventListener("resize", () => draw());
 }})();
 </script>
 </body>

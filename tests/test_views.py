@@ -39,6 +39,17 @@ parameters:
   - {{name: protection_tax_share, key: conflict_dynamics.protection_tax_share, range: [0.005, 0.05]}}
   - {{name: corruption_scale, key: levers.corruption_scale, range: [0.5, 1.2]}}
 """
+TINY_GRID = """\
+name: tiny_grid
+scenario: {scenario}
+design: {{kind: grid}}
+replicates: 8
+seed: 7
+outcomes: [median_duration_weeks, share_ended, seizure_rate]
+parameters:
+  - {{name: un_police_officers, key: police.un.officers, values: [2400, 18000]}}
+  - {{name: host_database_access, key: levers.database_access.host, values: [false, true]}}
+"""
 
 
 def threatnet(*args: str) -> str:
@@ -72,7 +83,16 @@ def make_sweep(folder: Path) -> Path:
     return folder
 
 
-BUILDERS = {"run": make_run, "mc": make_mc, "experiment": make_experiment, "sweep": make_sweep}
+def make_grid(folder: Path) -> Path:
+    """A real grid sweep of 2 x 2 points x 8 replicates, analysed (main effects, not SALib indices)."""
+    spec = folder.parent / "tiny_grid.yaml"
+    spec.write_text(TINY_GRID.format(scenario=DEFAULT))
+    threatnet("sweep", spec, "--workers", 1, "--out", folder)
+    threatnet("analyze", folder)
+    return folder
+
+
+BUILDERS = {"run": make_run, "mc": make_mc, "experiment": make_experiment, "sweep": make_sweep, "grid": make_grid}
 
 
 @pytest.fixture(scope="session")
@@ -148,7 +168,7 @@ def test_survival_curves_per_conflict_have_bands_and_medians(results):
     assert all(len(t.x) <= 1041 for t in figure.data)  # at most one point per week
     assert sum(t.fill == "tonexty" for t in figure.data) == 4
     assert all(0 <= v <= 100 for t in lines for v in t.y)
-    assert figure.layout.xaxis.title.text.endswith("(weeks)") or "weeks" in figure.layout.xaxis.title.text
+    assert figure.layout.xaxis.title.text == "years since the start of the run"
 
 
 def test_survival_curves_of_an_experiment_carry_its_hazard_ratios(results):
@@ -175,25 +195,62 @@ def test_duration_histogram_and_end_types_add_up_to_all_conflicts(results):
     assert totals == pytest.approx(100)
 
 
-def test_series_of_sample_replicates_have_a_selector(results):
+def one_scale(figure: go.Figure) -> bool:
+    """Every y axis but one matches that one (make_subplots' shared_yaxes="all")."""
+    matches = [axis.matches for axis in figure.select_yaxes()]
+    return matches.count(None) == 1 and len(set(matches) - {None}) == 1
+
+
+def test_series_of_sample_replicates_are_a_median_with_bands(results):
     sampled = views.SeriesViews(results["mc"])
-    assert sampled.replicates == [0, 1, 2] and sampled.block == 4
-    for figure in sampled.figures():
-        menu = figure.layout.updatemenus[0]
-        assert [b.label for b in menu.buttons] == ["replicate 0", "replicate 1", "replicate 2"]
-        first = menu.buttons[0].args[0]["visible"]
-        assert first == [t.visible for t in figure.data]
-        assert all(len(t.x) <= 260 for t in figure.data)
-        assert all(axis.title.text for axis in figure.select_yaxes(col=1))
+    assert sampled.replicates == [0, 1, 2] and sampled.block == 13
+    flows, strength, funding = sampled.figures()
+    assert "median of 3 sample replicates, 50% and 90% bands" in flows.layout.title.text
+    shipped = [t for t in flows.data if t.name == "shipped"]
+    assert len(shipped) == 1  # one median line, not one line per replicate
+    assert sum(t.fill == "tonexty" for t in flows.data) == 2 * 5  # 50% and 90% bands of five series
+    assert all(axis.rangemode == "tozero" for axis in flows.select_yaxes())
+    assert all(len(t.x) <= 90 for t in flows.data)
+    assert flows.layout.xaxis.title.text is None and flows.layout.xaxis3.title.text == "years since the start"
+
+
+def test_strength_stops_where_the_conflict_ends(results):
+    series = views.sample_series(results["run"])
+    one = views.SeriesViews(results["run"])
+    strength = one.strength()
+    for conflict in ("guinea_bissau", "cote_divoire", "liberia", "sierra_leone"):
+        ended = series.loc[series[f"{conflict}.active"] < 0.5, "week"]
+        if ended.empty:
+            continue
+        end_years = ended.iloc[0] / (365.25 / 7)
+        lines = [t for t in strength.data if t.mode == "lines" and t.name in ("government forces",
+                                                                             "rebels or armed factions")]
+        assert lines
+        markers = [t for t in strength.data if t.mode == "markers+text"]
+        assert any(abs(t.x[0] - end_years) < 0.3 for t in markers)
+    drawn_to = max(max(t.x) for t in strength.data if t.mode == "lines" and "liberia" not in str(t.hovertemplate))
+    assert drawn_to <= series["week"].max() / (365.25 / 7) + 0.3
+    assert {t.legendgroup for t in strength.data if t.showlegend} == {"government", "rebel"}
+    # one y scale where panels are compared
+    assert one_scale(strength)
 
 
 def test_series_of_one_run_name_its_seed_and_units(results):
     flows, strength, funding = views.series_figures(results["run"])
-    assert not flows.layout.updatemenus and "seed 3" in flows.layout.title.text
+    assert "one replicate (seed 3)" in flows.layout.title.text
     units = [axis.title.text for axis in flows.select_yaxes()]
-    assert units[0] == "tonnes per week" and all("US$" in unit for unit in units[1:])
-    assert {t.legendgroup for t in strength.data} == {"government", "rebel"}
+    assert units[:2] == ["tonnes per week"] * 2 and all("US$" in unit for unit in units[2:])
     assert "crime (taxes on trafficking)" in {t.name for t in funding.data}
+    assert one_scale(funding)
+
+
+def test_declared_series_appear_by_name(results):
+    """A series the model declares is drawn by its name alone: run-level and per entity."""
+    seized = views.declared_series(results["mc"], "seized_kg")
+    assert seized is not None and any(t.name for t in seized.data)
+    treasury = views.declared_series(results["mc"], "treasury_usd")
+    assert treasury is not None and len(treasury.layout.annotations) == 8  # one panel per belligerent
+    assert views.declared_series(results["mc"], "no_such_series") is None
 
 
 def test_sweep_views_follow_the_analysis(results):
@@ -203,10 +260,114 @@ def test_sweep_views_follow_the_analysis(results):
     assert heatmap.layout.xaxis.title.text.endswith(f"({ranked[0][0]})")
     assert np.asarray(heatmap.data[0].z).ndim == 2
     parallel = views.sweep_parallel(results["sweep"])
-    assert [d.label for d in parallel.data[0].dimensions][-1] == "median conflict duration (weeks)"
+    assert [d.label for d in parallel.data[0].dimensions][-1].startswith("median conflict duration")
     bars = views.sensitivity_bars(results["sweep"])
     assert [t.name for t in bars.data] == ["first order (S1)", "total (ST)"]
     assert all(t.error_x.array is not None for t in bars.data)
+
+
+def test_heatmap_writes_values_and_centres_colour_on_the_reference(results):
+    heatmap = views.sweep_heatmap(results["sweep"])
+    trace = heatmap.data[0]
+    z = np.asarray(trace.z, dtype=float)
+    filled = [(value, text) for row_z, row_t in zip(z, trace.text) for value, text in zip(row_z, row_t)
+              if not np.isnan(value)]
+    assert filled and all(text.lstrip("~").replace(",", "") for _, text in filled)
+    assert all(abs(float(text.lstrip("~").replace(",", "")) - value) <= 0.51 for value, text in filled)
+    assert trace.zmid is not None and trace.zmin < trace.zmid < trace.zmax
+    assert trace.zmid - trace.zmin == pytest.approx(trace.zmax - trace.zmid)
+    assert "base scenario" in heatmap.layout.title.text
+    parallel = views.sweep_parallel(results["sweep"])
+    assert (parallel.data[0].line.cmin, parallel.data[0].line.cmax) == (trace.zmin, trace.zmax)  # one scale
+
+
+def test_unreliable_sobol_estimates_carry_a_warning(results):
+    """The tiny sweep (N = 4) fails the sanity checks; clean indices pass them."""
+    from sim.views.sweep import sobol_problems
+
+    warnings = views.sensitivity_warnings(results["sweep"], "median_duration_weeks")
+    assert warnings and "raise N" in warnings[0]
+    assert "UNRELIABLE" in views.sensitivity_bars(results["sweep"]).layout.title.text
+    clean = pd.DataFrame([{"parameter": "a", "S1": 0.5, "S1_conf": 0.04, "ST": 0.6, "ST_conf": 0.05},
+                          {"parameter": "b", "S1": 0.2, "S1_conf": 0.03, "ST": 0.3, "ST_conf": 0.04}])
+    assert sobol_problems(clean) == []
+    swapped = clean.assign(S1=[0.7, 0.2])
+    assert [p for p, _ in sobol_problems(swapped)] == ["a"]
+    negative = clean.assign(S1=[-0.3, 0.2])
+    assert any("outside [0, 1]" in text for _, text in sobol_problems(negative))
+
+
+def test_sweep_report_labels_only_salib_results_as_salib(results):
+    page = report_html(results["sweep"])
+    assert "computed by SALib" in page and "From threatnet analyze (SALib)" not in page
+    grid = report_html(results["grid"])
+    assert "not SALib" in grid and "computed by SALib" not in grid
+
+
+def test_grid_heatmap_has_a_value_in_every_cell(results):
+    heatmap = views.sweep_heatmap(results["grid"])
+    trace = heatmap.data[0]
+    assert np.asarray(trace.z, dtype=float).shape == (2, 2)
+    assert all(text for row in trace.text for text in row)
+    assert heatmap.layout.xaxis.type == "category" and heatmap.layout.yaxis.type == "category"
+
+
+def test_forest_plot_carries_the_summary_effects_per_conflict_by_name(results):
+    summary = json.loads((results["experiment"] / "summary.json").read_text())
+    figure = views.effect_forest(results["experiment"])
+    unfunded = next(a for a in summary["arms"] if a["arm"] == "unfunded")
+    ticks = list(figure.layout.yaxis.ticktext)
+    assert ticks[:-1] == [summary["conflict_names"][c] for c in summary["conflicts"]] and "pooled" in ticks[-1]
+    assert "Guinea-Bissau" in ticks and "guinea_bissau" not in ticks
+    for trace, key in zip(figure.data, ("hazard_ratio", "rmst_ratio", "median_ratio")):
+        expected = [c[key] for c in unfunded["conflicts"]] + [unfunded[key]]
+        assert list(trace.x) == pytest.approx(expected)
+    assert all(axis.type == "log" for axis in figure.select_xaxes())
+    assert [shape.x0 for shape in figure.layout.shapes] == [1, 1, 1]  # the no-effect line in every panel
+
+
+def test_outcome_differences_are_paired_and_centred_on_zero(results):
+    summary = json.loads((results["experiment"] / "summary.json").read_text())
+    figure = views.outcome_differences(results["experiment"])
+    base = next(a for a in summary["arms"] if a["arm"] == summary["baseline"])["outcomes"]
+    arm = next(a for a in summary["arms"] if a["arm"] != summary["baseline"])["outcomes"]
+    names = [n for n, stats in base.items() if stats["mean"]]
+    expected = [100 * arm[n]["difference"] / abs(base[n]["mean"]) for n in names]
+    assert list(figure.data[0].x) == pytest.approx(expected)
+    assert figure.layout.shapes[0].x0 == 0
+    low, high = figure.layout.xaxis.range
+    assert low == pytest.approx(-high)  # symmetric about zero: no zoom onto noise
+    hollow = [symbol == "circle-open" for symbol in figure.data[0].marker.symbol]
+    inside = [arm[n]["difference_ci_low"] <= 0 <= arm[n]["difference_ci_high"] for n in names]
+    assert hollow == inside
+
+
+def test_survival_by_conflict_has_a_panel_per_conflict_and_a_curve_per_arm(results):
+    summary = json.loads((results["experiment"] / "summary.json").read_text())
+    figure = views.survival_by_conflict(results["experiment"])
+    titles = [a.text for a in figure.layout.annotations]
+    assert titles == [summary["conflict_names"][c] for c in summary["conflicts"]]
+    curves = [t for t in figure.data if t.mode == "lines" and t.line.width == 2.2]
+    assert len(curves) == len(summary["conflicts"]) * len(summary["arms"])
+    assert all(axis.range[0] == 0 and axis.range[1] == pytest.approx(1040 / (365.25 / 7))
+               for axis in figure.select_xaxes())
+
+
+def test_victory_says_whose(results):
+    shares = views.end_type_shares(results["mc"])
+    names = {t.name for t in shares.data}
+    assert names & {"government victory", "rebel victory"} and "victory" not in names
+    assert all(abs(sum(values) - 100) < 1e-6 for values in zip(*[t.x for t in shares.data]))
+
+
+def test_views_accept_an_experiment_result_object(tmp_path):
+    from sim.analysis.experiment import run_experiment
+
+    result = run_experiment(EXPERIMENT, replicates=30, workers=1)
+    assert views.effect_forest(result) is not None
+    assert len(views.survival_by_conflict(result).layout.annotations) == 4
+    assert views.survival_curves(result) is not None and views.end_type_shares(result) is not None
+    assert views.outcome_differences(result) is not None and views.network_map(result) is not None
 
 
 def test_views_take_a_dataframe_too():
@@ -223,7 +384,7 @@ def test_report_is_one_offline_page_with_a_header(results, kind):
     path = write_report(results[kind])
     assert path == results[kind] / REPORT_NAME
     page = path.read_text()
-    assert page.count("Plotly.newPlot") == page.count('class="plotly-graph-div"') >= 3
+    assert page.count('data-target="figure-') == page.count('class="plotly-graph-div') >= 3
     assert page.count(plotly_gzip_base64()) == 1  # plotly.js embedded once
     assert len(page.encode()) < 3_000_000
     outside_plotly = page.replace(plotly_gzip_base64(), "")
@@ -235,10 +396,23 @@ def test_report_is_one_offline_page_with_a_header(results, kind):
     assert not list(results[kind].glob(".*partial"))
 
 
-def test_experiment_report_states_the_answer(results):
+def test_experiment_report_opens_with_the_answer(results):
+    from sim.analysis.survival import arm_sentences
+
     summary = json.loads((results["experiment"] / "summary.json").read_text())
     page = report_html(results["experiment"])
-    assert html.escape(summary["answer"]) in page and html.escape(summary["question"]) in page
+    sentences = arm_sentences(summary)
+    assert " ".join(sentences) == summary["answer"]
+    assert all(html.escape(sentence) in page for sentence in sentences)
+    assert page.index('class="answer"') < page.index("<section>")  # the answer before any figure
+    assert html.escape(summary["question"]) in page
+    assert page.index("Effect on conflict duration") < page.index("How long each conflict lasts")
+
+
+def test_monte_carlo_report_says_no_hazard_ratios(results):
+    page = report_html(results["mc"])
+    assert "HR:" not in page and "hazard ratio" not in page.lower()
+    assert "Guinea-Bissau: median" in page
 
 
 def test_report_size_does_not_grow_with_replicates(tmp_path):

@@ -199,7 +199,8 @@ def run_experiment(path: str | Path | Experiment, replicates: int | None = None,
     workers = workers or default_workers()
     if out is None:
         table = run_arms_in_memory(experiment, replicates, seed, workers, progress)
-        summary, fitted = analyse_experiment(experiment.spec, table, run_id=experiment.run_id(replicates, seed))
+        summary, fitted = analyse_experiment(experiment.spec, table, run_id=experiment.run_id(replicates, seed),
+                                             **analysis_context(experiment))
         return ExperimentResult(experiment, table, summary, fitted)
     identity = {"experiment_hash": experiment.fingerprint(), "replicates": int(replicates), "seed": int(seed),
                 "chunk_size": int(chunk_size), "code": code_fingerprint()}
@@ -213,9 +214,16 @@ def run_experiment(path: str | Path | Experiment, replicates: int | None = None,
                 progress(replicates * len(experiment.spec.arms))
         else:
             table = run_arms_to_folder(experiment, replicates, seed, workers, folder, progress, chunk_size)
-        summary, fitted = analyse_experiment(experiment.spec, table, run_id=folder.path.name)
+        summary, fitted = analyse_experiment(experiment.spec, table, run_id=folder.path.name,
+                                             **analysis_context(experiment))
         write_experiment_folder(experiment, table, summary, folder)
     return ExperimentResult(experiment, table, summary, fitted, folder.path)
+
+
+def analysis_context(experiment: Experiment) -> dict:
+    """What the analysis needs from the base scenario: the horizon (for RMST) and the conflicts' names."""
+    base = experiment.base
+    return {"horizon_weeks": base.horizon_weeks, "conflict_names": {c.id: c.name for c in base.conflicts}}
 
 
 def default_folder(experiment: Experiment, replicates: int, seed: int) -> Path:

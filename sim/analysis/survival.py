@@ -8,10 +8,11 @@ import warnings
 
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
-from lifelines.statistics import logrank_test, multivariate_logrank_test
+from lifelines.statistics import logrank_test, multivariate_logrank_test, proportional_hazard_test
 from lifelines.utils import median_survival_times
 
 from ..model import END_TYPES, MODEL
+from .effects import RESAMPLES, duration_effects
 
 
 def _finite(value: float) -> float | None:
@@ -88,18 +89,45 @@ def hazard_ratios(rows: pd.DataFrame, arms: list[str], baseline: str) -> tuple[d
             cox = CoxPHFitter().fit(data, "duration", "event", strata=strata, cluster_col="replicate")
     except Exception:  # lifelines raises several types when no contrast is estimable (e.g. no events)
         return {arm: _no_ratio() for arm in others}, None
+    ph_p = proportional_hazards_p(cox, data)
     ratios = {}
     for arm in others:
         name = f"arm_{arm}"
         ratios[arm] = {"hazard_ratio": _finite(cox.hazard_ratios_[name]),
                        "hazard_ratio_ci_low": _finite(math.exp(cox.confidence_intervals_.loc[name].iloc[0])),
                        "hazard_ratio_ci_high": _finite(math.exp(cox.confidence_intervals_.loc[name].iloc[1])),
-                       "hazard_ratio_p": _finite(cox.summary.loc[name, "p"])}
+                       "hazard_ratio_p": _finite(cox.summary.loc[name, "p"]), "ph_test_p": ph_p.get(name)}
     return ratios, cox
 
 
+PH_ALPHA = 0.05  # a proportional-hazards test below this: the hazard ratio is an average over time
+
+
+def proportional_hazards_p(cox: CoxPHFitter, data: pd.DataFrame) -> dict[str, float | None]:
+    """p of the Grambsch-Therneau test (scaled Schoenfeld residuals against rank of time) per arm indicator.
+
+    A small p says the arm's effect changes over time: the hazard ratio is then a time-averaged
+    summary and the RMST and median ratios say more.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            test = proportional_hazard_test(cox, data, time_transform="rank")
+        return {name: _finite(p) for name, p in test.summary["p"].items()}
+    except Exception:  # degenerate arms (identical durations in both) have no residual variance to test
+        return {}
+
+
 def _no_ratio() -> dict:
-    return {"hazard_ratio": None, "hazard_ratio_ci_low": None, "hazard_ratio_ci_high": None, "hazard_ratio_p": None}
+    return {"hazard_ratio": None, "hazard_ratio_ci_low": None, "hazard_ratio_ci_high": None, "hazard_ratio_p": None,
+            "ph_test_p": None}
+
+
+def _identical(mine: pd.DataFrame, base: pd.DataFrame) -> bool:
+    """Every replicate ended the same week in the same way in both arms (the lever does not reach this conflict)."""
+    columns = ["replicate", "duration_weeks", "ended"]
+    a, b = (frame[columns].sort_values("replicate").reset_index(drop=True) for frame in (mine, base))
+    return len(a) == len(b) and a.equals(b)
 
 
 def _logrank_p(rows: pd.DataFrame, arm: str, baseline: str) -> float | None:
@@ -145,24 +173,38 @@ def arm_conflict_records(rows: pd.DataFrame, arm: str, baseline: str, conflicts:
         mine = subset[subset["arm"] == arm]
         record, _ = kaplan_meier(mine["duration_weeks"], mine["ended"])
         if arm == baseline:
-            record.update(hazard_ratio=1.0, hazard_ratio_ci_low=None, hazard_ratio_ci_high=None, logrank_p=None)
+            record.update(hazard_ratio=1.0, hazard_ratio_ci_low=None, hazard_ratio_ci_high=None, logrank_p=None,
+                          ph_test_p=None)
         else:
             ratios, _ = hazard_ratios(subset[subset["arm"].isin([arm, baseline])], [baseline, arm], baseline)
-            record.update(ratios[arm], logrank_p=_logrank_p(subset, arm, baseline))
+            record.update(ratios[arm], logrank_p=_logrank_p(subset, arm, baseline),
+                          identical_to_baseline=_identical(mine, subset[subset["arm"] == baseline]))
+            if record["identical_to_baseline"]:  # nothing changed: a PH test of no effect tests only ties
+                record["ph_test_p"] = None
         record.update(conflict=conflict, end_types=_shares(mine["end_type"], END_TYPES),
                       funding_share_from_crime=mean_with_ci(mine["funding_share_from_crime"]))
         records.append(record)
     return records
 
 
-def analyse_experiment(spec, table: pd.DataFrame, run_id: str) -> tuple[dict, dict]:
-    """Survival and outcome statistics of an experiment's replicate table: (summary, fitted models)."""
+def analyse_experiment(spec, table: pd.DataFrame, run_id: str, horizon_weeks: int | None = None,
+                       conflict_names: dict[str, str] | None = None) -> tuple[dict, dict]:
+    """Survival and outcome statistics of an experiment's replicate table: (summary, fitted models).
+
+    `horizon_weeks` bounds the restricted mean survival times (default: the longest duration in
+    the table, which is the horizon as soon as one conflict is censored); `conflict_names` names
+    the conflicts in sentences and tables (ids otherwise).
+    """
     conflicts = spec.conflicts or list(dict.fromkeys(table["conflict"].dropna()))
     if not conflicts:
         return analyse_flows(spec, table, run_id), {}
     rows = table[table["conflict"].isin(conflicts)]
     arms = [arm.name for arm in spec.arms]
+    horizon_weeks = int(horizon_weeks or rows["duration_weeks"].max())
+    titles = {conflict: (conflict_names or {}).get(conflict, conflict) for conflict in conflicts}
+    names = {conflict: conflict_label(title) for conflict, title in titles.items()}
     ratios, cox = hazard_ratios(rows, arms, spec.baseline)
+    effects = duration_effects(rows, arms, spec.baseline, conflicts, horizon_weeks, spec.seed)
     per_replicate = table.drop_duplicates(["arm", "replicate"])
     fitted = {"cox": cox, "km": {}}
     records = []
@@ -173,15 +215,22 @@ def analyse_experiment(spec, table: pd.DataFrame, run_id: str) -> tuple[dict, di
         record.update(ratios.get(arm.name, {"hazard_ratio": 1.0, "hazard_ratio_ci_low": None,
                                             "hazard_ratio_ci_high": None, "hazard_ratio_p": None}))
         record["logrank_p"] = None if arm.name == spec.baseline else _logrank_p(rows, arm.name, spec.baseline)
+        record.update(effects[arm.name]["pooled"])
+        per_conflict = arm_conflict_records(rows, arm.name, spec.baseline, conflicts)
+        for conflict_record in per_conflict:
+            conflict_record.update(effects[arm.name]["conflicts"][conflict_record["conflict"]],
+                                   conflict_name=names[conflict_record["conflict"]])
         record.update(end_types=_shares(mine["end_type"], END_TYPES), winner_sides=_shares(mine["winner_side"]),
                       winners=_shares(mine["winner"]),
                       outcomes=outcome_summaries(per_replicate, arm.name, spec.baseline, spec.outcomes),
-                      conflicts=arm_conflict_records(rows, arm.name, spec.baseline, conflicts))
+                      conflicts=per_conflict)
         records.append(record)
     overall = multivariate_logrank_test(rows["duration_weeks"], rows["arm"], rows["ended"])
     summary = {"experiment": spec.name, "question": spec.question, "description": spec.description,
                "run_id": run_id, "baseline": spec.baseline, "replicates": int(table["replicate"].nunique()),
-               "seed": int(spec.seed), "conflicts": conflicts, "arms": records,
+               "seed": int(spec.seed), "conflicts": conflicts, "conflict_names": names,
+               "conflict_titles": titles, "arms": records,
+               "horizon_weeks": horizon_weeks, "bootstrap_resamples": RESAMPLES,
                "logrank_p_all_arms": _finite(overall.p_value), "method": METHOD,
                "headline_outcomes": list(spec.headline_outcomes)}
     summary["answer"] = answer_sentence(summary)
@@ -206,7 +255,14 @@ METHOD = ("Kaplan-Meier medians with 95% CIs per arm (lifelines), conflicts that
           "censored. Hazard ratios of ending from a Cox proportional-hazards model with one indicator per arm "
           "against the baseline, stratified by conflict, robust (sandwich) standard errors clustered by "
           "replicate because arms share seeds (common random numbers). Log-rank tests pool the analysed "
-          "conflicts. Outcome CIs are normal approximations; differences are paired by replicate.")
+          "conflicts; per conflict, a Cox model and log-rank test on that conflict alone. Proportional hazards "
+          "checked by the Grambsch-Therneau test (scaled Schoenfeld residuals against the rank of time, "
+          "lifelines proportional_hazard_test); where it fails the hazard ratio is an average over time. "
+          "RMST ratio: restricted mean survival time up to the horizon (lifelines) of the arm over the "
+          "baseline's; pooled, the mean over the analysed conflicts. Median ratio: Kaplan-Meier medians. Both CIs are "
+          "95% percentile intervals of a paired bootstrap over replicates (400 resamples of replicates, each "
+          "keeping its rows in every arm and conflict; seeded by the experiment's seed). "
+          "Outcome CIs are normal approximations; differences are paired by replicate.")
 
 
 def _weeks(value: float | None) -> str:
@@ -291,25 +347,88 @@ def arm_sentences(summary: dict) -> list[str]:
                 _outcome_clause(name, record, base) for name in summary["headline_outcomes"])
             sentences.append(text[0].upper() + text[1:] + ".")
             continue
-        text = (f"{record['label']} the median conflict lasted {_weeks(record['median_weeks'])} weeks "
-                f"(95% CI {_weeks(record['median_ci_low'])}-{_weeks(record['median_ci_high'])}) against "
-                f"{_weeks(base['median_weeks'])} ({_weeks(base['median_ci_low'])}-{_weeks(base['median_ci_high'])}) "
-                f"{base['label']}; hazard ratio of ending {_ratio(record)}, log-rank p {_p(record['logrank_p'])}: "
-                f"{verdict(record)}")
+        text = (f"{record['label']}, pooled over {_conflict_count(summary)}, the median conflict lasted "
+                f"{_weeks(record['median_weeks'])} weeks (95% CI {_weeks(record['median_ci_low'])}-"
+                f"{_weeks(record['median_ci_high'])}) against {_weeks(base['median_weeks'])} "
+                f"({_weeks(base['median_ci_low'])}-{_weeks(base['median_ci_high'])}) {base['label']}; "
+                f"hazard ratio of ending {_ratio(record)}, {_effect_ratios(record)}, log-rank p "
+                f"{_p(record['logrank_p'])}: {verdict(record)}")
         text += "".join(f"; {_outcome_clause(name, record, base)}" for name in summary["headline_outcomes"])
         sentences.append(text[0].upper() + text[1:] + ".")
+        if len(summary["conflicts"]) > 1:
+            sentences.append(conflict_sentence(summary, record, base))
+        if record.get("ph_test_p") is not None and record["ph_test_p"] < PH_ALPHA:
+            sentences.append(f"Proportional hazards do not hold (test p {_p(record['ph_test_p'])}): the hazard "
+                             f"ratio averages an effect that changes over time; the RMST and median ratios do "
+                             f"not assume it.")
     return sentences
+
+
+def conflict_label(name: str) -> str:
+    """`Guinea-Bissau government against an army faction` -> `Guinea-Bissau`: what a sentence or a panel
+    title can carry; the full name stays in `conflict_titles` (and in hover text)."""
+    for cut in (" government against ", " against "):
+        if cut in name:
+            return name.split(cut)[0]
+    return name
+
+
+def _conflict_count(summary: dict) -> str:
+    count = len(summary["conflicts"])
+    return "the one analysed conflict" if count == 1 else f"the {count} analysed conflicts"
+
+
+def _interval(value: float | None, low: float | None, high: float | None) -> str:
+    """`0.83 (0.83-0.84)`; an open end (a median beyond the horizon) reads `open`."""
+    if value is None:
+        return "not estimable"
+    digits = 3 if SMALL_EFFECT[0] < value < SMALL_EFFECT[1] else 2
+    show = lambda x: "open" if x is None else f"{x:.{digits}f}"  # noqa: E731
+    return f"{value:.{digits}f} ({show(low)}-{show(high)})"
+
+
+def _effect_ratios(record: dict) -> str:
+    """'RMST ratio 0.83 (0.83-0.84), median ratio 0.81 (0.80-0.82)' (below 1: the arm's conflicts are shorter)."""
+    if "rmst_ratio" not in record:
+        return "RMST and median ratios not computed"
+    return (f"RMST ratio {_interval(record['rmst_ratio'], record['rmst_ratio_ci_low'], record['rmst_ratio_ci_high'])}"
+            f", median ratio {_interval(record['median_ratio'], record['median_ratio_ci_low'], record['median_ratio_ci_high'])}")
+
+
+def conflict_sentence(summary: dict, record: dict, base: dict) -> str:
+    """Where the arm changes duration and where it does not, conflict by conflict, named."""
+    names = summary.get("conflict_names") or {}
+    changed, unchanged = [], []
+    for mine, theirs in zip(record["conflicts"], base["conflicts"]):
+        name = names.get(mine["conflict"], mine["conflict"])
+        if verdict(mine).startswith("no "):
+            unchanged.append(name)
+            continue
+        changed.append(f"in {name} the conflict {verdict(mine).replace('conflicts ', '')}: median {_weeks(mine['median_weeks'])} "
+                       f"against {_weeks(theirs['median_weeks'])} weeks, hazard ratio {_ratio(mine)}, "
+                       f"{_effect_ratios(mine)}")
+    if not changed:
+        return "No analysed conflict alone shows a detectable difference in duration."
+    text = "By conflict: " + "; ".join(changed)
+    if unchanged:
+        text += f"; no detectable difference in {', '.join(unchanged)}"
+    return text + "."
 
 
 def format_experiment_markdown(summary: dict) -> str:
     """summary.md: the question, the answer sentence, then tables per arm, per conflict and of outcomes."""
     lines = [f"# {summary['experiment']}", "", f"**Question.** {summary['question']}", "",
-             "**Answer.**", "", *[f"- {sentence}" for sentence in arm_sentences(summary)], "",
+             f"**Answer.** {summary['answer']}", "",
              f"{summary['replicates']} replicates per arm, seed {summary['seed']}, run {summary['run_id']}; "
-             f"conflicts analysed: {', '.join(summary['conflicts']) or 'none (the scenario has none)'}.", ""]
+             f"conflicts analysed: {_conflict_names(summary) or 'none (the scenario has none)'}.", ""]
     if summary["conflicts"]:
         lines += _duration_tables(summary)
     return "\n".join(lines + _outcome_table(summary) + [f"Method: {summary['method']}", ""])
+
+
+def _conflict_names(summary: dict) -> str:
+    names = summary.get("conflict_names") or {}
+    return ", ".join(names.get(conflict, conflict) for conflict in summary["conflicts"])
 
 
 def _duration_tables(summary: dict) -> list[str]:
@@ -325,14 +444,39 @@ def _duration_tables(summary: dict) -> list[str]:
     lines += ["", "## By conflict", "",
               "| conflict | arm | median weeks (95% CI) | hazard ratio (95% CI) | log-rank p | censored | funding from crime |",
               "|---|---|---|---|---|---|---|"]
+    names = summary.get("conflict_names") or {}
     for conflict_index, conflict in enumerate(summary["conflicts"]):
         for r in summary["arms"]:
             c = r["conflicts"][conflict_index]
-            lines.append(f"| {conflict} | {r['label']} | {_weeks(c['median_weeks'])} "
+            lines.append(f"| {names.get(conflict, conflict)} | {r['label']} | {_weeks(c['median_weeks'])} "
                          f"({_weeks(c['median_ci_low'])}-{_weeks(c['median_ci_high'])}) | "
                          f"{'baseline' if r['arm'] == summary['baseline'] else _ratio(c)} | {_p(c['logrank_p'])} | "
                          f"{c['censored']} of {c['n']} | {100 * c['funding_share_from_crime']['mean']:.1f}% |")
-    return lines + ["", f"Log-rank test across all arms: p {_p(summary['logrank_p_all_arms'])}.", ""]
+    lines += ["", f"Log-rank test across all arms: p {_p(summary['logrank_p_all_arms'])}.", ""]
+    return lines + _effect_table(summary)
+
+
+def _effect_table(summary: dict) -> list[str]:
+    """Every effect statistic against the baseline, per conflict and pooled (the forest plot's numbers)."""
+    lines = [f"## Effects on duration against {_baseline_label(summary)} (95% CIs)", "",
+             "| conflict | arm | hazard ratio | PH test p | RMST ratio | median ratio | log-rank p |",
+             "|---|---|---|---|---|---|---|"]
+    names = summary.get("conflict_names") or {}
+    for r in summary["arms"]:
+        if r["arm"] == summary["baseline"]:
+            continue
+        for c in [*r["conflicts"], {**r, "conflict": None}]:
+            where = "pooled" if c["conflict"] is None else names.get(c["conflict"], c["conflict"])
+            lines.append(f"| {where} | {r['label']} | {_ratio(c)} | {_p(c.get('ph_test_p'))} | "
+                         f"{_interval(c.get('rmst_ratio'), c.get('rmst_ratio_ci_low'), c.get('rmst_ratio_ci_high'))} | "
+                         f"{_interval(c.get('median_ratio'), c.get('median_ratio_ci_low'), c.get('median_ratio_ci_high'))} | "
+                         f"{_p(c.get('logrank_p'))} |")
+    return lines + ["", f"RMST: restricted mean survival time up to the horizon ({summary.get('horizon_weeks')} weeks). "
+                        "Ratios below 1 and hazard ratios above 1: the arm's conflicts are shorter.", ""]
+
+
+def _baseline_label(summary: dict) -> str:
+    return next(r["label"] for r in summary["arms"] if r["arm"] == summary["baseline"])
 
 
 def _outcome_table(summary: dict) -> list[str]:

@@ -11,6 +11,12 @@ The agent classes (`TraffickingOrganisation`, `PoliceUnit`, `Belligerent`, ...) 
 modules' `Agents` declarations: a module that declares a new kind of agent gets its class here
 without a line in this file.
 
+The agents stand on a Mesa network space, `model.grid` (`mesa.space.NetworkGrid` over the
+trafficking graph, nodes numbered in the compiled order and carrying id, name, kind, lat and lon):
+a police unit at its post, a belligerent at a hub it controls (else in its conflict's country), an
+organisation at its first source. Mesa's SolaraViz draws it (`threatnet live`, sim/views/live.py).
+Placing agents reads the compiled state and draws nothing at random, so it changes no result.
+
 Run it with `mesa.batch_run` as is:
 
     batch_run(ThreatNetworkModel, {"scenario": "scenarios/west_africa_2009.yaml",
@@ -22,7 +28,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import mesa
+import networkx as nx
 import numpy as np
+from mesa.space import NetworkGrid
 
 from ..model import MODEL
 from ..model.compile import CompiledScenario, compile_from
@@ -76,6 +84,41 @@ AGENT_CLASSES = {declared.kind: agent_class(declared) for declared in MODEL.agen
 globals().update({cls.__name__: cls for cls in AGENT_CLASSES.values()})  # sim.drivers.mesa.PoliceUnit, ...
 
 
+def network_graph(compiled: CompiledScenario) -> nx.Graph:
+    """The trafficking network as a graph whose nodes are the compiled node rows (0..n-1), which is how
+    Mesa's network drawing indexes positions; the node's id, name, kind and coordinates are attributes.
+    Undirected, as Mesa draws it (legs keep their direction in the scenario and the state arrays)."""
+    graph = nx.Graph()
+    nodes = {node.id: node for node in compiled.scenario.network.nodes}
+    for row, node_id in enumerate(compiled.layout.ids["nodes"]):
+        node = nodes[node_id]
+        graph.add_node(row, id=node_id, name=node.name, kind=node.kind, lat=float(node.lat), lon=float(node.lon))
+    index = {node_id: row for row, node_id in enumerate(compiled.layout.ids["nodes"])}
+    for edge in compiled.scenario.network.edges:
+        graph.add_edge(index[edge.from_], index[edge.to], mode=edge.mode)
+    return graph
+
+
+def home_node(compiled: CompiledScenario, state, kind: str, row: int) -> int:
+    """The node an agent stands on: a unit's post, a belligerent's first controlled hub (else the first
+    hub of its conflict's country that no side controls), an organisation's first source."""
+    nodes = compiled.layout.ids["nodes"]
+    if kind == "units":
+        return int(state.unit_node[row])
+    if kind == "belligerents":
+        controlled = np.flatnonzero(np.asarray(state.node_controller) == row)
+        if len(controlled):
+            return int(controlled[0])
+        conflict = compiled.scenario.conflicts[int(state.bel_conflict[row])]
+        in_country = [nodes.index(node.id) for node in compiled.scenario.network.nodes
+                      if node.country == conflict.country]
+        free = [node for node in in_country if state.node_controller[node] < 0]  # not another side's hub
+        return (free or in_country or [0])[0]
+    if kind == "organisations":
+        return nodes.index(compiled.scenario.organisations[row].sources[0])
+    return 0
+
+
 class ThreatNetworkModel(mesa.Model):
     """Trafficking organisations, police units and belligerents on one trafficking network.
 
@@ -103,6 +146,10 @@ class ThreatNetworkModel(mesa.Model):
             for row, entity_id in enumerate(layout.ids[kind]):
                 cls(self, row, entity_id)
             self.agent_sets[kind] = self.agents_by_type.get(cls, mesa.agent.AgentSet([], random=self.random))
+        self.grid = NetworkGrid(network_graph(self.compiled))
+        for kind, agents in self.agent_sets.items():
+            for agent in agents:
+                self.grid.place_agent(agent, home_node(self.compiled, self.state, kind, agent.row))
 
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda m, i=i: m.current_row[i])

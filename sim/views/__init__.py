@@ -2,15 +2,21 @@
 
     from sim import views
     views.network_map("results/quickstart")              # hubs, legs by tonnes and seizure rate, police
-    views.survival_curves("results/criminal_funding/x")  # Kaplan-Meier per arm, CI bands, HRs in legend
-    views.series_figures("results/mc/west_africa")       # flows, strength, funding of sample replicates
+    views.effect_forest("results/criminal_funding/x")    # HR, RMST and median ratios per conflict and pooled
+    views.survival_by_conflict(result)                   # an ExperimentResult works as well as its folder
+    views.series_figures("results/mc/west_africa")       # flows, strength, funding: median and bands
 
-Views read folders and aggregate before they plot (`sim.views.load`): they never run the model and
-never put raw replicate rows into a figure. `sim.report.write_report` assembles them into one page.
+Views read folders (or result objects, see `load.as_source`) and aggregate before they plot
+(`sim.views.load`): they never run the model and never put raw replicate rows into a figure.
+`sim.report.write_report` assembles them into one page; `views.use_offline_notebook()` makes them
+render offline in Jupyter and survive `nbconvert --to html`.
 """
 
 # Loaded on first use (module __getattr__), so that registering the CLI commands stays cheap.
 _LAZY = {"Result": "load", "duration_counts": "load", "open_result": "load", "sample_series": "load",
+         "as_source": "load", "effect_forest": "effects", "outcome_differences": "effects",
+         "survival_by_conflict": "survival", "declared_series": "series", "sensitivity_warnings": "sweep", "sweep_outcomes": "sweep",
+         "show": "notebook", "use_offline_notebook": "notebook",
          "network_map": "network", "arm_outcomes": "outcomes", "SeriesViews": "series",
          "series_figures": "series", "SurvivalData": "survival", "duration_histogram": "survival",
          "end_type_shares": "survival", "kaplan_meier": "survival", "survival_curves": "survival",
@@ -26,6 +32,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Result", "SeriesViews", "SurvivalData", "arm_outcomes", "duration_counts", "duration_histogram",
+__all__ = ["Result", "SeriesViews", "SurvivalData", "arm_outcomes", "as_source", "declared_series", "duration_counts",
+           "duration_histogram", "effect_forest", "outcome_differences", "sensitivity_warnings", "show",
+           "survival_by_conflict", "sweep_outcomes", "use_offline_notebook",
            "end_type_shares", "kaplan_meier", "network_map", "open_result", "sample_series", "sensitivity_bars",
            "series_figures", "survival_curves", "survival_data", "sweep_heatmap", "sweep_parallel"]

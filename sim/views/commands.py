@@ -1,4 +1,5 @@
-"""`threatnet report RESULT_DIR [--open]`: the CLI face of `sim.report.write_report`.
+"""`threatnet report RESULT_DIR [--open]` and `threatnet live SCENARIO [--port]`: CLI faces of
+`sim.report.write_report` and `sim.views.live.serve`.
 
 Registered by `sim.cli` through `register(app)`; the CLI helpers are imported inside `register`
 because `sim.cli` imports this module while it is still being defined.
@@ -12,8 +13,12 @@ from typing import Annotated
 import typer
 
 
+LiveScenario = Annotated[str, typer.Argument(help="scenario YAML file, or the name of a shipped scenario",
+                                             show_default=False)]
+
+
 def register(app: typer.Typer) -> None:
-    from ..cli import reports_input_errors
+    from ..cli import reports_input_errors, scenario_file
 
     @app.command()
     @reports_input_errors
@@ -30,3 +35,16 @@ def register(app: typer.Typer) -> None:
         if open_:
             import webbrowser
             webbrowser.open(path.resolve().as_uri())
+
+    @app.command()
+    @reports_input_errors
+    def live(
+        scenario: LiveScenario,
+        port: Annotated[int, typer.Option(help="port on 127.0.0.1", min=1, max=65535)] = 8765,
+    ) -> None:
+        """Watch one run step by step in the browser (Mesa's SolaraViz), with the levers as controls."""
+        from .live import serve
+
+        path = scenario_file(scenario)
+        typer.echo(f"threatnet live: http://127.0.0.1:{port} (Ctrl-C to stop)")
+        raise typer.Exit(serve(path, port))

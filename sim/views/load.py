@@ -21,6 +21,7 @@ from ..scenario import InputError
 
 RESULT_KINDS = ("run", "mc", "experiment", "sweep")
 COUNT_KEYS = ("duration_weeks", "ended", "end_type")
+OPTIONAL_COUNT_KEYS = ("winner",)  # whose victory: counted where the replicate table records it
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Result:
 
     folder: Path
     manifest: dict = field(compare=False)
+    documents: dict = field(default_factory=dict, compare=False)  # in memory: name -> JSON (summary.json ...)
+    tables: dict = field(default_factory=dict, compare=False)     # in memory: "replicates" -> DataFrame
 
     @property
     def kind(self) -> str:
@@ -43,6 +46,8 @@ class Result:
         return self.json("scenario.json")
 
     def json(self, name: str) -> dict | None:
+        if name in self.documents:
+            return self.documents[name]
         path = self.folder / name
         return json.loads(path.read_text()) if path.is_file() else None
 
@@ -54,10 +59,33 @@ class Result:
         return None
 
 
+def as_source(source):
+    """A result object (`ExperimentResult` from `sim.run_experiment`) as a Result the views read; folders,
+    paths and DataFrames pass through. A result written to a folder is read from its folder."""
+    if isinstance(source, (str, Path, Result, pd.DataFrame, dict)) or source is None:
+        return source
+    if hasattr(source, "summary") and hasattr(source, "table") and hasattr(source, "experiment"):
+        if getattr(source, "folder", None):
+            return open_result(source.folder)
+        experiment = source.experiment
+        summary = source.summary
+        manifest = {"kind": "experiment", "experiment": experiment.spec.name, "seed": summary.get("seed"),
+                    "replicates": summary.get("replicates"), "run_id": summary.get("run_id")}
+        scenario = experiment.base.model_dump(mode="json", by_alias=True)
+        return Result(Path(f"<experiment {experiment.spec.name} in memory>"), manifest,
+                      documents={"summary.json": summary, "scenario.json": scenario},
+                      tables={"replicates": source.table})
+    raise InputError(type(source).__name__, "", "a result folder, an ExperimentResult or a replicate DataFrame")
+
+
 def open_result(source: str | Path | Result) -> Result:
-    """A result folder, checked: it exists and its manifest.json names a known kind; else InputError."""
+    """A result folder, checked: it exists and its manifest.json names a known kind; else InputError.
+
+    Result objects (see `as_source`) are accepted too."""
     if isinstance(source, Result):
         return source
+    if not isinstance(source, (str, Path)):
+        return as_source(source)
     folder = Path(source)
     expected = "a result folder written by threatnet run, mc, experiment or sweep"
     if not folder.is_dir():
@@ -83,7 +111,7 @@ def replicate_path(result: Result) -> Path:
     return path
 
 
-def duration_counts(source: str | Path | Result | pd.DataFrame, by: str,
+def duration_counts(source: str | Path | Result | pd.DataFrame, by: str | list[str],
                     conflicts: list[str] | None = None) -> pd.DataFrame:
     """Replicates counted by (`by`, duration_weeks, ended, end_type): all that survival views need.
 
@@ -91,13 +119,21 @@ def duration_counts(source: str | Path | Result | pd.DataFrame, by: str,
     `count` column). `conflicts` keeps those conflicts only (an experiment analyses a subset).
     A folder is counted batch by batch in Arrow: memory holds one batch, whatever the replicates.
     """
-    keys = [by, *COUNT_KEYS]
+    groups = [by] if isinstance(by, str) else list(by)
+    keys = [*groups, *COUNT_KEYS]
+    source = as_source(source)
+    if isinstance(source, Result) and source.tables.get("replicates") is not None:
+        source = source.tables["replicates"]
     if isinstance(source, pd.DataFrame):
         counts = _count_frame(source, keys, conflicts)
     else:
-        counts = _count_dataset(replicate_path(open_result(source)), keys, conflicts)
-    counts = counts.dropna(subset=[by, "duration_weeks"])
-    return counts.groupby(keys, sort=False)["count"].sum().reset_index()
+        result = open_result(source)
+        path = replicate_path(result)
+        keys += [key for key in OPTIONAL_COUNT_KEYS if key in ds.dataset(path, format="parquet").schema.names]
+        counts = _count_dataset(path, keys, conflicts)
+    counts = counts.dropna(subset=[*groups, "duration_weeks"])
+    counts = counts.fillna({key: "" for key in OPTIONAL_COUNT_KEYS if key in counts})
+    return counts.groupby([c for c in counts.columns if c != "count"], sort=False)["count"].sum().reset_index()
 
 
 ROWS_PER_COUNT = 1_000_000  # rows grouped at once: large enough for Arrow to be fast, small enough for memory
@@ -132,8 +168,10 @@ def _count_frame(table: pd.DataFrame, keys: list[str], conflicts: list[str] | No
         table = table[table["conflict"].isin(conflicts)]
     if "end_type" not in table:
         table = table.assign(end_type=table["ended"].map({True: "ended", False: "censored"}))
+    keys = keys + [key for key in OPTIONAL_COUNT_KEYS if key in table and key not in keys]
     weights = table["count"] if "count" in table else pd.Series(1, index=table.index)
-    return weights.groupby([table[key] for key in keys], sort=False).sum().rename("count").reset_index()
+    columns = [table[key].fillna("") if key in OPTIONAL_COUNT_KEYS else table[key] for key in keys]
+    return weights.groupby(columns, sort=False).sum().rename("count").reset_index()
 
 
 def sample_series(source: str | Path | Result | pd.DataFrame, replicates: int = 5) -> pd.DataFrame:

@@ -19,12 +19,15 @@ from ..scenario import InputError
 from .load import edge_flows, open_result
 from .style import finish
 
-NODE_KINDS = {  # kind: (legend label, marker symbol, colour)
-    "source": ("source (coca production)", "triangle-up", "#009E73"),
-    "departure": ("departure point", "triangle-right", "#56B4E9"),
-    "transit": ("transit hub", "circle", "#E69F00"),
-    "market": ("European market", "square", "#CC79A7"),
+NODE_KINDS = {  # kind: (legend label, marker symbol, colour): hubs are told apart by shape, in neutral tones
+    "source": ("source (coca production)", "triangle-up", "#8C6D31"),
+    "departure": ("departure point", "triangle-right", "#BBBBBB"),
+    "transit": ("transit hub", "circle", "#FFFFFF"),
+    "market": ("European market", "square", "#555555"),
 }
+LABEL_ORDER = ("market", "transit", "departure", "source")  # who gets a label first where places crowd
+# Minimum spacing, in degrees (lat, lon), between two labelled places: closer places are named on hover.
+LABEL_SPACING = {"geo": (3.2, 9.0), "geo2": (2.0, 3.4)}
 SEIZURE_SCALE = "YlOrRd"
 POLICE_OFFSET_DEGREES = 0.9  # police markers sit beside their node, not on it
 
@@ -65,7 +68,13 @@ def network_map(source, edges: pd.DataFrame | None = None) -> go.Figure:
                  f"{scenario['horizon_weeks']} weeks")
     else:
         title = f"Trafficking network of {scenario['name']} (tonnes per leg are recorded by threatnet run only)"
-    return finish(figure, title, 780, geo=_geography(nodes.values(), [0.0, 0.5], [0.0, 1.0]),
+    narrow = {"height": 1240, "geo.domain.x": [0, 1], "geo.domain.y": [0.62, 1.0], "geo2.domain.x": [0, 1],
+              "geo2.domain.y": [0.36, 0.6], "annotations[0].x": 0, "annotations[0].y": 0.6,
+              "legend.y": 0.0, "legend.yanchor": "bottom", "legend.yref": "paper", "legend.x": 0, "legend.xref": "paper",
+              "legend.orientation": "v", "margin.b": 10, "margin.t": 30, "margin.l": 8, "margin.r": 8}
+    text_traces = [index for index, trace in enumerate(figure.data) if trace.mode and "text" in trace.mode]
+    figure.update_layout(meta={"narrow_restyle": [{"mode": "markers"}, text_traces]})  # names on tap, on a phone
+    return finish(figure, title, 780, narrow=narrow, geo=_geography(nodes.values(), [0.0, 0.5], [0.0, 1.0]),
                   geo2=_geography([], [0.52, 1.0], [0.44, 1.0], ZOOM),
                   legend=dict(x=0.53, xanchor="left", y=0.40, yanchor="top", font=dict(size=12),
                               groupclick="togglegroup", tracegroupgap=8),
@@ -181,6 +190,20 @@ def short_name(name: str) -> str:
     return name
 
 
+def labelled(nodes: dict, geo: str) -> set[str]:
+    """Ids of the places named on a map: in importance order, a place is named only if no place
+    already named sits within LABEL_SPACING of it, so that labels never overlap (Lisbon, Madrid,
+    Vigo and Tangier; Lome and Tema); the others are named in their hover text."""
+    spacing_lat, spacing_lon = LABEL_SPACING[geo]
+    chosen: list[dict] = []
+    for kind in LABEL_ORDER:
+        for node in (n for n in nodes.values() if n["kind"] == kind and in_zoom(n) == (geo == ZOOM_GEO)):
+            if all(abs(node["lat"] - other["lat"]) >= spacing_lat or abs(node["lon"] - other["lon"]) >= spacing_lon
+                   for other in chosen):
+                chosen.append(node)
+    return {node["id"] for node in chosen}
+
+
 def _label_positions(members: list[dict], everyone: list[dict]) -> list[str]:
     """Labels above their marker, or below it when another node sits just above (Bissau over Bijagos)."""
     positions = []
@@ -201,7 +224,8 @@ def _add_nodes(figure: go.Figure, nodes: dict, edges: pd.DataFrame | None, geo: 
             continue
         hover = [_node_hover(node, None if through is None else float(through.get(node["id"], 0.0)))
                  for node in members]
-        texts = [short_name(n["name"]) if in_zoom(n) != main else "" for n in members]
+        named = labelled(nodes, geo)
+        texts = [short_name(n["name"]) if n["id"] in named else "" for n in members]
         figure.add_trace(go.Scattergeo(
             lat=[n["lat"] for n in members], lon=[n["lon"] for n in members], mode="markers+text", geo=geo,
             text=texts, textposition=_label_positions(members, list(nodes.values())),

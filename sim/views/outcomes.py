@@ -1,5 +1,9 @@
 """Outcomes of an experiment's arms: means with 95% CIs, one small panel per outcome.
 
+Levels, drawn from zero so that arms a fraction of a percent apart do not look different; the
+comparison between arms is `sim.views.effects.outcome_differences` (paired differences), which
+is what the report shows.
+
 The numbers are the experiment's own (`summary.json`, computed by `sim.survival` from every
 replicate), so the figure and the summary can never disagree.
 """
@@ -39,7 +43,7 @@ def arm_outcomes(source, columns: int = 3) -> go.Figure | None:
     figure.update_yaxes(autorange="reversed", showgrid=False, automargin=True)
     figure.update_yaxes(showticklabels=False, ticks="")
     figure.update_yaxes(showticklabels=True, ticks="outside", col=1)
-    figure.update_xaxes(nticks=5)
+    figure.update_xaxes(nticks=5, rangemode="tozero")  # levels from zero: noise between arms stays small
     figure.update_annotations(font_size=12)
     return finish(figure, "Outcomes per arm over the whole run: mean per replicate with 95% CI",
                   140 + 150 * rows, margin=dict(t=100, l=170))

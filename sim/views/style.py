@@ -2,6 +2,13 @@
 
 The template is passed to each figure explicitly rather than installed as plotly's default, so
 that importing threatnet does not restyle a notebook's other plots.
+
+Colours are given per concept, once, here: a colour means the same thing in every figure (blue is
+the government side wherever it appears, vermillion the rebels, a victory takes its winner's
+colour). They come from Okabe and Ito (2008) and Paul Tol's "muted" scheme, both readable with the
+common colour-vision deficiencies; figures that put two concepts side by side use pairs that stay
+distinct in deuteranopia and protanopia. Concepts that outnumber the palettes (arms beyond four)
+cycle through ARM_COLOURS.
 """
 
 from __future__ import annotations
@@ -23,13 +30,40 @@ TEMPLATE = go.layout.Template(layout=go.Layout(
     yaxis=dict(showgrid=True, gridcolor="#e5e5e5", zeroline=False, linecolor="#888", ticks="outside"),
 ))
 
-END_TYPE_COLOURS = {"victory": "#D55E00", "settlement": "#009E73", "censored": "#999999"}
-END_TYPE_LABELS = {"censored": "still going at the horizon (censored)"}
-INCOME_COLOURS = {"crime": "#D55E00", "external": "#0072B2", "resources": "#E69F00", "budget": "#009E73"}
+SIDE_COLOURS = {"government": "#0072B2", "rebel": "#D55E00"}
+SIDE_LABELS = {"government": "government forces", "rebel": "rebels or armed factions"}
+# A victory is coloured by whose it is; agreement, low activity and censoring have colours of their own.
+# The end types are the model's (sim.model.END_TYPES, the UCDP's outcome codes grouped).
+END_TYPE_COLOURS = {"government_victory": SIDE_COLOURS["government"], "rebel_victory": SIDE_COLOURS["rebel"],
+                    "agreement": "#009E73", "low_activity": "#882255", "censored": "#BBBBBB"}
+END_TYPE_LABELS = {"government_victory": "government victory", "rebel_victory": "rebel victory",
+                   "agreement": "agreement (peace agreement or ceasefire)",
+                   "low_activity": "low activity (fighting died down)",
+                   "censored": "still going at the horizon (censored)"}
+# Arms of an experiment: the baseline is near-black, the others take colours no other concept uses.
+ARM_COLOURS = ("#222222", "#CC79A7", "#E69F00", "#56B4E9", "#999933", "#AA4499")
+# Flows of cocaine and money.
+FLOW_COLOURS = {"shipped_kg": "#88CCEE", "seized_kg": "#332288", "delivered_kg": "#44AA99",
+                "criminal_revenue_usd": "#999933", "taxes_usd": "#CC6677", "bribes_usd": "#117733"}
+# Income by source: crime is the protection taxes, so it has the taxes' colour.
+INCOME_COLOURS = {"crime": FLOW_COLOURS["taxes_usd"], "external": "#88CCEE", "resources": "#DDCC77",
+                  "budget": "#44AA99"}
+# Sensitivity indices: first order light, total dark, one hue.
+INDEX_COLOURS = {"S1": "#DDCC77", "ST": "#999933", "mu_star": "#999933"}
+EFFECT_COLOUR = "#222222"     # a single estimate with its CI (forest plots, differences)
+NOISE_COLOUR = "#999999"      # an estimate whose CI includes no effect
+WARNING_COLOUR = "#B8860B"
+DIVERGING_SCALE = "PuOr"      # centred colour scales: purple below the reference, orange above
+SEQUENTIAL_SCALE = "Cividis"  # perceptually uniform and colour-blind safe
 
 
 def colour(index: int) -> str:
     return COLOURS[index % len(COLOURS)]
+
+
+def arm_colour(index: int) -> str:
+    """The colour of the index-th arm (0 is the baseline when arms are listed baseline first)."""
+    return ARM_COLOURS[index % len(ARM_COLOURS)]
 
 
 def translucent(hex_colour: str, alpha: float) -> str:
@@ -45,8 +79,8 @@ SUMMARIES = {
     "median_duration_weeks": ("median conflict duration", "weeks"),
     "mean_duration_weeks": ("mean conflict duration", "weeks"),
     "share_ended": ("conflicts ended by the horizon", "share"),
-    "share_victory": ("conflicts ended by victory", "share"),
-    "share_settlement": ("conflicts ended by settlement", "share"),
+    **{f"share_{name}": (f"conflicts ended by {END_TYPE_LABELS[name].split(' (')[0]}", "share")
+       for name in ("government_victory", "rebel_victory", "agreement", "low_activity")},
 }
 
 
@@ -79,8 +113,67 @@ def parameter_label(name: str) -> str:
     return name.rsplit(".", 1)[-1].replace("_", " ") if name else name
 
 
-def finish(figure: go.Figure, title: str, height: int, **layout) -> go.Figure:
-    """Apply the template, a title and a height: every view ends here, so they all look alike."""
+def finish(figure: go.Figure, title: str, height: int, narrow: dict | None = None, **layout) -> go.Figure:
+    """Apply the template, a title and a height: every view ends here, so they all look alike.
+
+    `narrow` holds the layout changes (plotly relayout keys) that make the figure readable on a
+    phone, such as one panel per row (see `stacked`); the legend always moves under the plot there.
+    A report applies them where the page is narrower than NARROW_PX (see sim.report).
+    """
     figure.update_layout(template=TEMPLATE, title=dict(text=title), height=height, **layout)
+    bottom = legend_space(figure)
+    changes = {"legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left", "legend.xref": "container",
+               "legend.y": 0, "legend.yanchor": "bottom", "legend.yref": "container", "legend.font.size": 11,
+               "margin.l": 60,
+               "margin.r": 16, "margin.b": bottom, "height": height + bottom - 40, **(narrow or {})}
+    meta = figure.layout.meta if isinstance(figure.layout.meta, dict) else {}
+    figure.update_layout(meta={**meta, "narrow": changes})
     return figure
 
+
+def legend_under_title(height: int) -> dict:
+    """A one-line legend between the title and the panels, placed in pixels from the top (container
+    coordinates) so that it never lands on the panels or their titles, whatever the height. The
+    figure's top margin must leave about 110 px."""
+    return dict(orientation="h", x=0, xanchor="left", xref="paper", y=1 - 44 / height, yanchor="top",
+                yref="container")
+
+
+NARROW_PX = 640  # below this width a report lays figures out for a phone
+LEGEND_ROW_PX = 21
+
+
+def legend_space(figure: go.Figure) -> int:
+    """Pixels under the plot for axis labels and a legend of one entry per row (the worst case at 390 px)."""
+    names = {(trace.legendgroup or trace.name) for trace in figure.data
+             if trace.name and trace.showlegend is not False and trace.type not in ("heatmap", "parcoords")}
+    titles = {trace.legendgrouptitle.text for trace in figure.data
+              if getattr(trace, "legendgrouptitle", None) and trace.legendgrouptitle.text}
+    entries = len(names) + len(titles) if figure.layout.showlegend is not False else 0
+    return 70 + LEGEND_ROW_PX * entries + (10 if entries else 0)
+
+
+def stacked(figure: go.Figure, count: int, panel_height: int = 230, top: int = 50, gap: int = 75) -> dict:
+    """The `narrow` layout of a figure of `count` subplots (made by make_subplots, row-major): one
+    panel per row, each `panel_height` pixels, subplot titles moved above their panel."""
+    bottom = legend_space(figure)
+    height = top + count * panel_height + (count - 1) * gap + bottom
+    plot = height - top - bottom
+    layout: dict = {"height": height, "margin.t": top, "margin.b": bottom}
+    # One x title, under the last panel: titles between stacked panels would sit on the next panel's title.
+    x_title = next((axis.title.text for axis in figure.select_xaxes() if axis.title and axis.title.text), None)
+    titles = [index for index, a in enumerate(figure.layout.annotations)
+              if a.yref == "paper" and a.yanchor == "bottom" and a.showarrow is False]
+    for index in range(count):
+        suffix = "" if index == 0 else str(index + 1)
+        high = 1 - index * (panel_height + gap) / plot
+        low = high - panel_height / plot
+        layout[f"xaxis{suffix}.domain"] = [0, 1]
+        layout[f"yaxis{suffix}.domain"] = [max(low, 0.0), max(high, 0.0)]
+        layout[f"xaxis{suffix}.showticklabels"] = True
+        layout[f"xaxis{suffix}.title.text"] = x_title if index == count - 1 else ""
+        layout[f"yaxis{suffix}.showticklabels"] = True
+        if index < len(titles):
+            layout[f"annotations[{titles[index]}].x"] = 0.5
+            layout[f"annotations[{titles[index]}].y"] = max(high, 0.0)
+    return layout
