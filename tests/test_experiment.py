@@ -39,10 +39,11 @@ def arm(summary: dict, name: str) -> dict:
 
 def test_an_arm_that_makes_deals_likelier_ends_sooner(tmp_path):
     """The statistics find an effect that is there: a higher agreement hazard ends wars sooner."""
+    unfunded = {"levers.criminal_funding": False}  # Guinea-Bissau's war then ends within the horizon
     path = write_experiment(tmp_path, arms=[
-        {"name": "funded", "label": "as in the scenario", "overrides": {}},
+        {"name": "funded", "label": "as in the scenario", "overrides": unfunded},
         {"name": "keen", "label": "four times the agreement hazard",
-         "overrides": {"conflict_dynamics.agreement_hazard_per_week": 0.08}}])
+         "overrides": {**unfunded, "conflict_dynamics.agreement_hazard_per_week": 0.4}}])
     result = run_experiment(path)
     keen = arm(result.summary, "keen")
     assert keen["hazard_ratio_ci_low"] > 1.0 and keen["logrank_p"] < 0.01

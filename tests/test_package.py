@@ -161,7 +161,8 @@ def test_copy_examples_never_overwrites(tmp_path):
     before = snapshot(dest)
     with pytest.raises(InputError) as raised:
         shipped.copy_examples(dest)
-    assert raised.value.file == str(dest / "scenarios" / "guinea_bissau.yaml")
+    first = sorted((dest / "scenarios").glob("*.yaml"))[0]  # the first file already there is named
+    assert raised.value.file == str(first)
     assert "nothing was copied" in str(raised.value)
     assert snapshot(dest) == before
 

@@ -76,6 +76,9 @@ def hazard_ratios(rows: pd.DataFrame, arms: list[str], baseline: str) -> tuple[d
     are not independent. HR > 1: the arm's conflicts end sooner.
     """
     others = [arm for arm in arms if arm != baseline]
+    events = rows.groupby("arm")["ended"].sum()
+    if events.get(baseline, 0) == 0:  # no ending to compare with: a ratio would be an artefact of the fit
+        return {arm: _no_ratio() for arm in others}, None
     data = pd.DataFrame({"duration": rows["duration_weeks"].astype(float), "event": rows["ended"].astype(bool),
                          "replicate": rows["replicate"], "conflict": rows["conflict"]})
     for arm in others:

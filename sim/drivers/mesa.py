@@ -138,6 +138,8 @@ class ThreatNetworkModel(mesa.Model):
         self.seed = seed
         self.state = self.compiled.fresh_state()
         self.params = self.compiled.with_seed(seed)
+        generated().initialise(self.state, self.params)  # the kernel's own draws and initialisation, before
+        # agents take their places (a region's holder decides which hub a belligerent stands on)
         self.horizon_weeks = int(self.params.horizon_weeks)
         layout = self.compiled.layout
         self.current_row = np.zeros(len(layout.series_columns))
@@ -157,7 +159,6 @@ class ThreatNetworkModel(mesa.Model):
             agent_reporters={"entity_id": "entity_id", "kind": "kind", "money_usd": "money_usd",
                              "strength": "strength", "seized_kg": "seized_kg"},
         )
-        generated().initialise(self.state, self.params)  # the kernel's own draws and initialisation
         generated().record_series(self.state, 0, self.current_row)
         self.datacollector.collect(self)  # week 0: the initial state, as Mesa convention has it
 

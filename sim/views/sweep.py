@@ -28,7 +28,7 @@ from .load import open_result
 from .style import (END_TYPE_LABELS, DIVERGING_SCALE, legend_under_title, stacked, INDEX_COLOURS, WARNING_COLOUR, EFFECT_COLOUR, finish, outcome_factor,
                     outcome_label, parameter_label)
 
-DEFAULT_OUTCOME = "median_duration_weeks"
+DEFAULT_OUTCOME = "mean_duration_weeks"  # the restricted mean: defined even when most conflicts outlast the horizon
 MAX_LINES = 2000  # parallel coordinates: beyond this a page gets heavy and the lines unreadable
 GRID_LEVELS = 12  # a parameter with at most this many values is a grid axis, not binned
 
@@ -60,7 +60,7 @@ def sweep_parameters(source, table: pd.DataFrame | None = None) -> list[str]:
     return [c for c in table.columns if not _is_outcome(c) and pd.api.types.is_numeric_dtype(table[c])]
 
 
-OUTCOME_COLUMNS = ("median_duration_weeks", "share_ended", "mean_duration_weeks", "seizure_rate", "seized_kg",
+OUTCOME_COLUMNS = ("mean_duration_weeks", "share_ended", "median_duration_weeks", "seizure_rate", "seized_kg",
                    "criminal_revenue_usd", "belligerent_funding_share_from_crime")
 
 
