@@ -168,3 +168,15 @@ def test_bad_override_names_the_arm_and_key(tmp_path):
 def test_shipped_experiments_are_valid(name):
     experiment = load_experiment(ROOT / "experiments" / f"{name}.yaml")
     assert len(experiment.scenarios) == len(experiment.spec.arms) >= 2
+
+
+def test_without_a_hazard_ratio_the_restricted_mean_decides_the_verdict():
+    """A baseline arm that never ends has no hazard ratio; the RMST ratio still compares the arms."""
+    from sim.analysis.survival import verdict
+    none = {"hazard_ratio": None, "hazard_ratio_ci_low": None, "hazard_ratio_ci_high": None}
+    assert verdict({**none, "rmst_ratio": 0.9, "rmst_ratio_ci_low": 0.88, "rmst_ratio_ci_high": 0.92}) == \
+        "conflicts ended sooner"
+    assert verdict({**none, "rmst_ratio": 1.2, "rmst_ratio_ci_low": 1.1, "rmst_ratio_ci_high": 1.3}) == \
+        "conflicts lasted longer"
+    assert verdict({**none, "rmst_ratio": 1.0, "rmst_ratio_ci_low": 1.0, "rmst_ratio_ci_high": 1.0}).startswith("no ")
+    assert verdict({**none, "rmst_ratio": None, "rmst_ratio_ci_low": None, "rmst_ratio_ci_high": None}) == "no estimate"

@@ -272,6 +272,15 @@ def _weeks(value: float | None) -> str:
     return "beyond the horizon" if value is None else f"{value:.0f}"
 
 
+def _median_phrase(record: dict, with_ci_words: bool = True) -> str:
+    """'652 weeks (95% CI 643-659)', or 'beyond the horizon' when fewer than half the conflicts ended."""
+    if record["median_weeks"] is None:
+        return "beyond the horizon"
+    low, high = record["median_ci_low"], record["median_ci_high"]
+    return (f"{record['median_weeks']:.0f} weeks ({'95% CI ' if with_ci_words else ''}"
+            f"{'open' if low is None else f'{low:.0f}'}-{'open' if high is None else f'{high:.0f}'})")
+
+
 def _p(value: float | None) -> str:
     if value is None:
         return "n/a"
@@ -290,13 +299,18 @@ def _ratio(record: dict) -> str:
 
 
 def verdict(record: dict) -> str:
-    """What the hazard ratio's CI says, in words; decided by the numbers, never written in.
+    """What the hazard ratio's CI says (else the RMST ratio's), in words; decided by the numbers, never written in.
 
     Shared seeds make CIs narrow, so a tiny but real difference is called slight.
     """
     low, high, ratio = record["hazard_ratio_ci_low"], record["hazard_ratio_ci_high"], record["hazard_ratio"]
     if low is None or high is None:
-        return "no estimate"
+        # No hazard ratio (the baseline arm never ends, say): the restricted mean survival time still
+        # compares the arms; its ratio below 1 means the arm's conflicts are shorter.
+        rmst, rmst_low, rmst_high = (record.get(k) for k in ("rmst_ratio", "rmst_ratio_ci_low", "rmst_ratio_ci_high"))
+        if rmst_low is None or rmst_high is None:
+            return "no estimate"
+        ratio, low, high = 1 / rmst, 1 / rmst_high, 1 / rmst_low
     slightly = "slightly " if SMALL_EFFECT[0] < ratio < SMALL_EFFECT[1] else ""
     if low > 1:
         return f"conflicts ended {slightly}sooner"
@@ -351,9 +365,7 @@ def arm_sentences(summary: dict) -> list[str]:
             sentences.append(text[0].upper() + text[1:] + ".")
             continue
         text = (f"{record['label']}, pooled over {_conflict_count(summary)}, the median conflict lasted "
-                f"{_weeks(record['median_weeks'])} weeks (95% CI {_weeks(record['median_ci_low'])}-"
-                f"{_weeks(record['median_ci_high'])}) against {_weeks(base['median_weeks'])} "
-                f"({_weeks(base['median_ci_low'])}-{_weeks(base['median_ci_high'])}) {base['label']}; "
+                f"{_median_phrase(record)} against {_median_phrase(base, False)} {base['label']}; "
                 f"hazard ratio of ending {_ratio(record)}, {_effect_ratios(record)}, log-rank p "
                 f"{_p(record['logrank_p'])}: {verdict(record)}")
         text += "".join(f"; {_outcome_clause(name, record, base)}" for name in summary["headline_outcomes"])
@@ -407,8 +419,9 @@ def conflict_sentence(summary: dict, record: dict, base: dict) -> str:
         if verdict(mine).startswith("no "):
             unchanged.append(name)
             continue
-        changed.append(f"in {name} the conflict {verdict(mine).replace('conflicts ', '')}: median {_weeks(mine['median_weeks'])} "
-                       f"against {_weeks(theirs['median_weeks'])} weeks, hazard ratio {_ratio(mine)}, "
+        weeks = lambda value: _weeks(value) + ("" if value is None else " weeks")  # noqa: E731
+        changed.append(f"in {name} the conflict {verdict(mine).replace('conflicts ', '')}: median {weeks(mine['median_weeks'])} "
+                       f"against {weeks(theirs['median_weeks'])}, hazard ratio {_ratio(mine)}, "
                        f"{_effect_ratios(mine)}")
     if not changed:
         return "No analysed conflict alone shows a detectable difference in duration."
