@@ -486,41 +486,6 @@ def ended(s, p, conflict):
 
 
 @rule
-def end_type(s, p, conflict):
-    return s.conflict_end_type[conflict]
-
-
-@rule
-def winner(s, p, conflict):
-    return s.conflict_winner[conflict]
-
-
-@rule
-def war_intensity(s, p, conflict):
-    return 1.0 if s.conflict_war_intensity[conflict] else 0.0
-
-
-@rule
-def battle_deaths(s, p, conflict):
-    return s.conflict_deaths_total[conflict]
-
-
-@rule
-def episodes(s, p, conflict):
-    return s.conflict_episodes[conflict]
-
-
-@rule
-def second_episode_week(s, p, conflict):
-    return s.conflict_second_episode_week[conflict]
-
-
-@rule
-def weeks_at_war(s, p, conflict):
-    return s.conflict_weeks_at_war[conflict]
-
-
-@rule
 def conflict_crime_share(s, p, conflict):
     """Share of the conflict's belligerents' income (over the run) that came from crime."""
     income = s.bel_income_total[s.conflict_bel_ptr[conflict]:s.conflict_bel_ptr[conflict + 1]]
@@ -707,15 +672,18 @@ MODULE = Module(
         Outcome("duration_weeks", "weeks", "duration of the first episode", duration_weeks, per="conflicts",
                 dtype=int),
         Outcome("ended", "", "first episode ended before the horizon", ended, per="conflicts", dtype=bool),
-        Outcome("end_type", "", "how the first episode ended", end_type, per="conflicts", codes=END_TYPE_NAMES),
-        Outcome("winner", "", "winner", winner, per="conflicts", ids="belligerents"),
-        Outcome("war_intensity", "", "first episode reached war intensity", war_intensity, per="conflicts",
-                dtype=bool),
-        Outcome("battle_deaths", "deaths", "battle deaths over the run", battle_deaths, per="conflicts"),
-        Outcome("episodes", "", "episodes of war begun", episodes, per="conflicts", dtype=int),
-        Outcome("second_episode_week", "week", "week the war recurred (-1: it did not)", second_episode_week,
-                per="conflicts", dtype=int),
-        Outcome("weeks_at_war", "weeks", "weeks in an episode of war", weeks_at_war, per="conflicts", dtype=int),
+        Outcome("end_type", "", "how the first episode ended", per="conflicts", codes=END_TYPE_NAMES,
+                field="conflict_end_type"),
+        Outcome("winner", "", "winner", per="conflicts", ids="belligerents", field="conflict_winner"),
+        Outcome("war_intensity", "", "first episode reached war intensity", per="conflicts", dtype=bool,
+                field="conflict_war_intensity"),
+        Outcome("battle_deaths", "deaths", "battle deaths over the run", per="conflicts",
+                field="conflict_deaths_total"),
+        Outcome("episodes", "", "episodes of war begun", per="conflicts", dtype=int, field="conflict_episodes"),
+        Outcome("second_episode_week", "week", "week the war recurred (-1: it did not)", per="conflicts",
+                dtype=int, field="conflict_second_episode_week"),
+        Outcome("weeks_at_war", "weeks", "weeks in an episode of war", per="conflicts", dtype=int,
+                field="conflict_weeks_at_war"),
         Outcome("funding_share_from_crime", "share", "the conflict's funding from crime", conflict_crime_share,
                 per="conflicts"),
         Outcome("belligerent_funding_share_from_crime", "share", "share of belligerent funding from crime",

@@ -94,7 +94,8 @@ class Outcome:
     """A replicate's result that is not a flow total.
 
     Per run (`per=None`): `compute(s, p)` (a compiled function) returns a float. Per entity
-    (`per="conflicts"`): `compute(s, p, row)`. `codes` names integer codes (end types);
+    (`per="conflicts"`): `compute(s, p, row)`, or `field`: the entity's row of that field, read in place
+    (no accessor function). `codes` names integer codes (end types);
     `ids` makes the value an entity index shown by its id (`"belligerents"`, -1 for none).
     `ratio=(numerator, denominator)` divides two flow totals instead (0 where the denominator is 0).
     """
@@ -108,6 +109,7 @@ class Outcome:
     codes: dict[int, str] | None = None
     ids: str | None = None
     ratio: tuple[str, str] | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True)

@@ -127,8 +127,9 @@ def _extract_source(aliases: dict) -> list[str]:
         elif isinstance(source, Outcome):
             if per_entity == 0:
                 lines.append(f"    for entity in range({_count(source.per)}):")
-            lines.append(f"        entity_rows[entity, {per_entity}] = "
-                         f"{_reference(source.compute, aliases)}(s, p, entity)")
+            value = f"s.{source.field}[entity]" if source.field else \
+                f"{_reference(source.compute, aliases)}(s, p, entity)"
+            lines.append(f"        entity_rows[entity, {per_entity}] = {value}")
             per_entity += 1
     return lines + ["    return"]
 

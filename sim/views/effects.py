@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .load import open_result
-from .style import (EFFECT_COLOUR, NOISE_COLOUR, arm_colour, finish, legend_under_title, outcome_factor,
+from .style import (EFFECT_COLOUR, NOISE_COLOUR, wrap_words, arm_colour, finish, legend_under_title, outcome_factor,
                     outcome_label, stacked)
 
 MEASURES = (  # summary key, panel title, what a value below/above 1 means
@@ -173,22 +173,11 @@ def outcome_differences(source) -> go.Figure | None:
                              range=[-1.1 * span, 1.1 * span], zeroline=False, ticksuffix="%"),
                   yaxis=dict(autorange="reversed", automargin=True, showgrid=False, tickvals=list(range(len(labels))),
                              ticktext=labels, zeroline=False),
-                  narrow={"yaxis.ticktext": [_wrap(label, 16) for label in labels], "xaxis.nticks": 5,
+                  narrow={"yaxis.ticktext": [wrap_words(label, 16) for label in labels], "xaxis.nticks": 5,
                           "xaxis.title.text": "% of baseline mean", "height": 160 + 52 * len(labels)},
                   margin=dict(t=100 if len(arms) > 1 else 60, l=60, r=20, b=70), hovermode="closest",
                   legend=legend_under_title(height))
 
-
-def _wrap(text: str, width: int) -> str:
-    """Words on lines of at most about `width` characters, joined by <br> (tick labels on a phone)."""
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "<br>".join(lines + [line])
 
 
 def _label(name: str) -> str:

@@ -177,3 +177,15 @@ def stacked(figure: go.Figure, count: int, panel_height: int = 230, top: int = 5
             layout[f"annotations[{titles[index]}].x"] = 0.5
             layout[f"annotations[{titles[index]}].y"] = max(high, 0.0)
     return layout
+
+
+def wrap_words(text: str, width: int) -> str:
+    """Words on lines of at most about `width` characters, joined by <br> (labels on a phone)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(lines + [line])

@@ -25,7 +25,7 @@ from plotly.subplots import make_subplots
 
 from ..scenario import InputError
 from .load import open_result
-from .style import (END_TYPE_LABELS, DIVERGING_SCALE, legend_under_title, stacked, INDEX_COLOURS, WARNING_COLOUR, EFFECT_COLOUR, finish, outcome_factor,
+from .style import (END_TYPE_LABELS, DIVERGING_SCALE, wrap_words, legend_under_title, stacked, INDEX_COLOURS, WARNING_COLOUR, EFFECT_COLOUR, finish, outcome_factor,
                     outcome_label, parameter_label)
 
 DEFAULT_OUTCOME = "mean_duration_weeks"  # the restricted mean: defined even when most conflicts outlast the horizon
@@ -320,24 +320,13 @@ def sweep_parallel(source, outcome: str = DEFAULT_OUTCOME) -> go.Figure:
                   colorbar=dict(title=dict(text=_short(label).replace(" (", "<br>("), side="right"),
                                 thickness=14))))
     drawn = f"{len(shown):,} of {len(table):,} points" if stride > 1 else f"{len(table):,} points"
-    wrapped = {f"dimensions[{i}].label": _wrap_label(d["label"], 11) for i, d in enumerate(dimensions)}
+    wrapped = {f"dimensions[{i}].label": wrap_words(d["label"], 11) for i, d in enumerate(dimensions)}
     figure.update_layout(meta={"narrow_restyle": [{**wrapped, "labelfont.size": 10, "tickfont.size": 9,
                                                    "line.colorbar.title.text": _unit(label)}, [0]]})
     return finish(figure, f"All parameters and {label} ({drawn}; drag on an axis to filter)", 520,
                   margin=dict(l=60, r=60, t=150, b=40),
                   narrow={"height": 560, "margin.t": 110, "margin.r": 70, "margin.l": 40})
 
-
-def _wrap_label(text: str, width: int) -> str:
-    """Words on lines of about `width` characters (parallel-coordinates labels on a phone)."""
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "<br>".join(lines + [line])
 
 
 def _dimension(values: pd.Series, label: str) -> dict:
