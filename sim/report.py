@@ -39,6 +39,7 @@ from .views import (SeriesViews, duration_histogram, end_type_shares, network_ma
                     survival_data, sweep_heatmap, sweep_parallel)
 from .views.effects import effect_forest, outcome_differences
 from .views.load import Result
+from .views.patterns import pattern_checks
 from .views.style import NARROW_PX
 from .views.survival import survival_by_conflict
 from .views.sweep import DEFAULT_OUTCOME, main_effects, sensitivity_warnings, sweep_answer, sweep_outcomes
@@ -161,8 +162,18 @@ def _series_sections(result: Result) -> Iterator[Section]:
         yield Section(title, figure, note)
 
 
+def pattern_sections(result: Result) -> Iterator[Section]:
+    figure = pattern_checks(result)
+    if figure is not None:
+        yield Section("Simulated against real: the patterns", figure,
+                      "Each row on its own scale: the grey bar is the target's band (computed from the UCDP data, "
+                      "or cited), the diamond the simulated value with its 95% CI over replicates. Fit patterns "
+                      "may have been used to choose parameters; test patterns were held out. Hover for values.")
+
+
 SECTIONS: dict[str, Callable[[Result], Iterator[Section]]] = {
-    "run": run_sections, "mc": mc_sections, "experiment": experiment_sections, "sweep": sweep_sections}
+    "run": run_sections, "mc": mc_sections, "experiment": experiment_sections, "sweep": sweep_sections,
+    "patterns": pattern_sections, "calibration": pattern_sections}
 
 
 def compact(figure: go.Figure) -> dict:
@@ -260,7 +271,27 @@ def answer(result: Result) -> tuple[str, list[str], list[str]]:
         return _run_answer(result)
     if result.kind == "sweep":
         return sweep_answer(result)
+    if result.kind in ("patterns", "calibration"):
+        return _patterns_answer(result)
     return "", [], []
+
+
+def _patterns_answer(result: Result) -> tuple[str, list[str], list[str]]:
+    """How many patterns pass, fit and held out; for a calibration, the values it chose."""
+    document = result.json("patterns.json") or {}
+    counts = document.get("summary")
+    if not counts:
+        return "", [], []
+    lead = (f"{counts['passed']} of {counts['patterns']} patterns inside their bands: "
+            f"{counts['fit']['passed']} of {counts['fit']['patterns']} fit, "
+            f"{counts['test']['passed']} of {counts['test']['patterns']} held out (test).")
+    points = [f"{r['name'].replace('_', ' ')}: simulated {r['value']:.3g} against the band "
+              f"{r['band_low']:.3g}-{r['band_high']:.3g}" for r in document.get("results", [])
+              if not r["passed"] and r["value"] is not None]
+    chosen = result.manifest.get("chosen")
+    if chosen:
+        points.insert(0, "Chosen: " + ", ".join(f"{key.rsplit('.', 1)[-1]} {value:.3g}" for key, value in chosen.items()))
+    return lead, points, []
 
 
 def _mc_answer(result: Result) -> tuple[str, list[str], list[str]]:

@@ -22,13 +22,13 @@ import pytest
 
 from sim.report import write_report
 
-from .test_views import results  # noqa: F401  (the session's result folders, one per kind)
+from .test_views import MIN_FIGURES, results  # noqa: F401  (the session's result folders, one per kind)
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = bool(os.environ.get("THREATNET_REQUIRE_BROWSER"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-KINDS = ("run", "mc", "experiment", "sweep", "grid")  # sweep: a Sobol design; grid: a grid design
+KINDS = ("run", "mc", "experiment", "sweep", "grid", "patterns")  # sweep: a Sobol design; grid: a grid design
 WIDTHS = (1366, 390)
 RENDER_TIMEOUT_MS = 20_000
 
@@ -144,7 +144,7 @@ def test_report_renders_offline_without_errors_or_overlaps(browser, reports, kin
         page.screenshot(path=str(tmp_path / f"report-{kind}-{width}.png"), full_page=True)
         assert errors == [] and crashes == []
         assert [url for url in requests if url != path.resolve().as_uri()] == []
-        assert len(figures) >= 3
+        assert len(figures) >= MIN_FIGURES.get(kind, 3)
         for figure in figures:
             assert figure["traces"] > 0 and figure["drawn"] > 0, figure
             assert figure["width"] > min(600, width - 40) and figure["height"] > 200, figure

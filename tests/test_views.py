@@ -92,7 +92,16 @@ def make_grid(folder: Path) -> Path:
     return folder
 
 
-BUILDERS = {"run": make_run, "mc": make_mc, "experiment": make_experiment, "sweep": make_sweep, "grid": make_grid}
+def make_patterns(folder: Path) -> Path:
+    """The UCDP patterns checked on a small population of the reference civil wars."""
+    threatnet("patterns", ROOT / "scenarios" / "civil_war_reference.yaml", ROOT / "patterns" / "ucdp_civil_wars.yaml",
+              "--replicates", 60, "--workers", 1, "--out", folder)
+    return folder
+
+
+MIN_FIGURES = {"patterns": 1}  # a patterns report is one figure; the others have three or more
+BUILDERS = {"run": make_run, "mc": make_mc, "experiment": make_experiment, "sweep": make_sweep, "grid": make_grid,
+            "patterns": make_patterns}
 
 
 @pytest.fixture(scope="session")
@@ -387,7 +396,7 @@ def test_report_is_one_offline_page_with_a_header(results, kind):
     path = write_report(results[kind])
     assert path == results[kind] / REPORT_NAME
     page = path.read_text()
-    assert page.count('data-target="figure-') == page.count('class="plotly-graph-div') >= 3
+    assert page.count('data-target="figure-') == page.count('class="plotly-graph-div') >= MIN_FIGURES.get(kind, 3)
     assert page.count(plotly_gzip_base64()) == 1  # plotly.js embedded once
     assert len(page.encode()) < 3_000_000
     outside_plotly = page.replace(plotly_gzip_base64(), "")
@@ -432,3 +441,22 @@ def test_report_command_writes_the_page_and_refuses_other_folders(results, tmp_p
     assert outcome.output.strip().splitlines() == [
         f"error: {tmp_path}: a result folder written by threatnet run, mc, experiment or sweep; it has no manifest.json"]
     assert not (tmp_path / REPORT_NAME).exists()
+
+
+def test_pattern_checks_place_each_value_within_its_band():
+    results = [{"name": "inside", "role": "fit", "value": 0.45, "ci_low": 0.4, "ci_high": 0.5, "band_low": 0.3,
+                "band_high": 0.6, "target": 0.43, "passed": True, "statistic": "a share", "source": "UCDP"},
+               {"name": "above", "role": "test", "value": 0.98, "ci_low": 0.93, "ci_high": 1.0, "band_low": 0.3,
+                "band_high": 0.8, "target": 0.57, "passed": False, "statistic": "a share", "source": "UCDP"},
+               {"name": "undefined", "role": "test", "value": None, "ci_low": None, "ci_high": None, "band_low": 0,
+                "band_high": 1, "target": None, "passed": False, "statistic": "a shape", "source": "assumed"}]
+    figure = views.pattern_checks(results)
+    inside = next(t for t in figure.data if t.name == "inside the band")
+    outside = next(t for t in figure.data if t.name == "outside the band")
+    assert list(inside.x) == [pytest.approx(0.5)] and list(outside.x) == [pytest.approx(1.36)]
+    assert "1 of 3" in figure.layout.title.text and any(t.name == "undefined" for t in figure.data)
+
+
+def test_a_patterns_folder_gets_a_report_that_opens_with_the_count(results):
+    page = report_html(results["patterns"])
+    assert "patterns inside their bands" in page and "Simulated against real" in page

@@ -21,7 +21,7 @@ _LAZY = {"Result": "load", "duration_counts": "load", "open_result": "load", "sa
          "series_figures": "series", "SurvivalData": "survival", "duration_histogram": "survival",
          "end_type_shares": "survival", "kaplan_meier": "survival", "survival_curves": "survival",
          "survival_data": "survival", "sensitivity_bars": "sweep", "sweep_heatmap": "sweep",
-         "sweep_parallel": "sweep"}
+         "sweep_parallel": "sweep", "pattern_checks": "patterns"}
 
 
 def __getattr__(name: str):

@@ -19,7 +19,7 @@ import pyarrow.dataset as ds
 
 from ..scenario import InputError
 
-RESULT_KINDS = ("run", "mc", "experiment", "sweep")
+RESULT_KINDS = ("run", "mc", "experiment", "sweep", "patterns", "calibration")
 COUNT_KEYS = ("duration_weeks", "ended", "end_type")
 OPTIONAL_COUNT_KEYS = ("winner",)  # whose victory: counted where the replicate table records it
 
@@ -87,7 +87,7 @@ def open_result(source: str | Path | Result) -> Result:
     if not isinstance(source, (str, Path)):
         return as_source(source)
     folder = Path(source)
-    expected = "a result folder written by threatnet run, mc, experiment or sweep"
+    expected = "a result folder written by threatnet run, mc, experiment, sweep, patterns or calibrate"
     if not folder.is_dir():
         raise InputError(str(folder), "", f"{expected}; {'not a folder' if folder.exists() else 'not found'}")
     manifest_file = folder / "manifest.json"
