@@ -122,11 +122,11 @@ def schema() -> None:
 @reports_input_errors
 def examples(dest: Annotated[Path, typer.Argument(help="folder to copy into (created if missing)",
                                                   show_default=False)]) -> None:
-    """Copy the shipped scenarios, experiments and sweeps into DEST for editing (never overwrites)."""
+    """Copy the shipped scenarios, experiments, sweeps and pattern files into DEST for editing (never overwrites)."""
     from .shipped import copy_examples
 
     copied = copy_examples(dest)
-    typer.echo(f"copied {len(copied)} files into {dest}/ (scenarios/, experiments/, sweeps/)")
+    typer.echo(f"copied {len(copied)} files into {dest}/ (scenarios/, experiments/, sweeps/, patterns/)")
 
 
 @app.command()

@@ -36,11 +36,11 @@ Examples copied from threatnet {version}: editable copies of the shipped files.
   scenarios/    model inputs: threatnet run scenarios/west_africa_2009.yaml
   experiments/  arms compared over many replicates: threatnet experiment experiments/criminal_funding.yaml
   sweeps/       parameter sweeps: threatnet sweep sweeps/un_police_grid.yaml
-  patterns/     targets from real data: threatnet patterns west_africa_2009 patterns/ucdp_civil_wars.yaml
+  patterns/     targets from real data: threatnet patterns scenarios/civil_war_reference.yaml patterns/ucdp_civil_wars.yaml
 
 Experiments and sweeps name their scenario by a path relative to their own file
 (`scenario: ../scenarios/west_africa_2009.yaml`), and scenarios name the one they
-extend the same way, so keep the three folders side by side, or edit those lines.
+extend the same way, so keep the folders side by side, or edit those lines.
 """
 
 
