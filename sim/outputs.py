@@ -33,8 +33,10 @@ import json
 import os
 import platform
 import re
+import signal
 import socket
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
@@ -143,6 +145,32 @@ def write_json(path: Path, data: dict) -> None:
     """A JSON file, written durably."""
     text = json.dumps(data, indent=2, default=str) + "\n"
     write_durably(Path(path), lambda partial: partial.write_text(text, encoding="utf-8"))
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, then act on them as their handlers would.
+
+    For a part file and the manifest entry that counts it: an interrupt between the two would leave a
+    part the manifest does not count. Only the main thread can set handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {number: signal.signal(number, lambda signum, frame: caught.append(signum))
+                for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in caught[:1]:  # the first interrupt decides
+            handler = previous[number]
+            if callable(handler):
+                handler(number, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), number)
 
 
 def os_problem(error: OSError, path: Path | str | None = None) -> InputError:

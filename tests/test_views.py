@@ -439,7 +439,7 @@ def test_report_command_writes_the_page_and_refuses_other_folders(results, tmp_p
     outcome = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert outcome.exit_code == 2
     assert outcome.output.strip().splitlines() == [
-        f"error: {tmp_path}: a result folder written by threatnet run, mc, experiment or sweep; it has no manifest.json"]
+        f"error: {tmp_path}: a result folder written by threatnet run, mc, experiment, sweep, patterns or calibrate; it has no manifest.json"]
     assert not (tmp_path / REPORT_NAME).exists()
 
 

@@ -23,7 +23,7 @@ from ..drivers.kernel import run_replicates
 from ..model import MODEL, compile_from, rng
 from ..model.compile import CompiledScenario
 from ..model.declare import Lever
-from ..outputs import ResultFolder, code_fingerprint, manifest, safe_name
+from ..outputs import ResultFolder, interrupts_deferred, code_fingerprint, manifest, safe_name
 from ..scenario import Scenario, scenario_hash
 
 DEFAULT_CHUNK = 2000
@@ -162,12 +162,13 @@ def write_monte_carlo(compiled: CompiledScenario, replicates: int, seed: int, wo
         on_chunk(done)
     chunks = iterate_chunks(compiled, replicates, seed, workers, chunk_size, series_sample, first=done)
     for number, (table, series) in enumerate(chunks, start=skipped):
-        if series is not None:  # series first: a replicates part marks its chunk complete
-            folder.write_parquet(f"{prefix}series/part-{number:05d}.parquet", series)
-        folder.write_parquet(f"{prefix}replicates/part-{number:05d}.parquet", table)
         count = table["replicate"].nunique()
-        done += count
-        folder.update(completed_replicates=done)
+        with interrupts_deferred():  # a part and the manifest's count of it go together
+            if series is not None:  # series first: a replicates part marks its chunk complete
+                folder.write_parquet(f"{prefix}series/part-{number:05d}.parquet", series)
+            folder.write_parquet(f"{prefix}replicates/part-{number:05d}.parquet", table)
+            done += count
+            folder.update(completed_replicates=done)
         if on_chunk:
             on_chunk(count)
     return done
