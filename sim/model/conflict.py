@@ -241,8 +241,8 @@ def start_conflict(s, p, conflict, week):
     government_force, rebel_force, rebel_fighters, strongest = forces(s, conflict)
     odds = contest_odds(government_force, rebel_force, p.contest_decisiveness)
     s.conflict_power[conflict] = odds
-    government_view = min(0.99, max(0.01, odds + p.initial_optimism))
-    rebel_view = min(0.99, max(0.01, odds - p.initial_optimism))
+    government_view = min(0.99, max(0.01, odds + s.conflict_optimism[conflict]))
+    rebel_view = min(0.99, max(0.01, odds - s.conflict_optimism[conflict]))
     s.conflict_belief[conflict, GOV_WINS] = government_view * p.belief_memory_weeks
     s.conflict_belief[conflict, GOV_LOSSES] = (1.0 - government_view) * p.belief_memory_weeks
     s.conflict_belief[conflict, REBEL_WINS] = rebel_view * p.belief_memory_weeks
@@ -566,6 +566,9 @@ def build(scenario, context) -> dict:
         conflict_capital=np.array(capital, np.int64),
         conflict_stakes_usd=_drawn(context, "conflict_stakes_usd", [c.stakes_usd_per_week for c in conflicts]),
         conflict_un=np.array([c.un_mission is not None for c in conflicts], np.bool_),
+        conflict_optimism=_drawn(context, "conflict_optimism", [
+            scenario.conflict_dynamics.initial_optimism if c.initial_optimism is None else c.initial_optimism
+            for c in conflicts]),
         conflict_belief=np.zeros((n_conflicts, len(Belief))),  # set by start_conflict
         conflict_power=np.zeros(n_conflicts),
         conflict_power_trend=np.zeros(n_conflicts),
@@ -626,6 +629,8 @@ MODULE = Module(
         Field("conflict_capital", I, ("conflicts",), "row of the capital region"),
         Field("conflict_stakes_usd", F, ("conflicts",), "what holding the state is worth a week", drawn=True),
         Field("conflict_un", B, ("conflicts",), "a UN mission is present"),
+        Field("conflict_optimism", F, ("conflicts",), "how far each side at first overrates its own chance",
+              drawn=True),
         Field("conflict_belief", F, ("conflicts", len(Belief)), "pseudo-counts by Belief column"),
         Field("conflict_power", F, ("conflicts",), "the government's odds in the contest of all forces"),
         Field("conflict_power_trend", F, ("conflicts",), "moving average of the weekly change in power"),
@@ -655,7 +660,6 @@ MODULE = Module(
         Param("collapse_ratio", f"{DYNAMICS}.collapse_ratio", "share of the opponent's force"),
         Param("capital_capture_control", f"{DYNAMICS}.capital_capture_control", "government control"),
         Param("belief_memory_weeks", f"{DYNAMICS}.belief_memory_weeks", "weeks"),
-        Param("initial_optimism", f"{DYNAMICS}.initial_optimism", "probability"),
         Param("war_cost_horizon", f"{DYNAMICS}.war_cost_horizon_weeks", "weeks"),
         Param("stakes_horizon", f"{DYNAMICS}.stakes_horizon_weeks", "weeks"),
         Param("agreement_hazard", f"{DYNAMICS}.agreement_hazard_per_week", "per week"),

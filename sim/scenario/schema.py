@@ -257,6 +257,8 @@ class Conflict(Strict):
     belligerents: list[Belligerent] = Field(min_length=2, max_length=10)
     regions: list[Region] = Field(min_length=1, max_length=100, description="exactly one of them the capital")
     sanctions: list[Sanction] = Field(default_factory=list, max_length=100)
+    initial_optimism: drawn(ge=0, le=1) | None = Field(
+        default=None, description="this conflict's own initial optimism (default: conflict_dynamics.initial_optimism)")
 
 
 class Channels(Strict):
@@ -285,7 +287,9 @@ class ConflictDynamics(Strict):
     collapse_ratio: Probability = Field(description="a side whose effective force falls below this share of its opponent's is defeated")
     capital_capture_control: Probability = Field(description="rebels win when government control of the capital falls below this")
     belief_memory_weeks: float = Field(ge=1, le=5200, description="weeks of full fighting over which a side's belief about the balance of power renews")
-    initial_optimism: Probability = Field(description="how far each side at first overrates its own chance of winning")
+    initial_optimism: drawn(ge=0, le=1) = Field(
+        description="how far each side at first overrates its own chance of winning; a distribution is drawn "
+                    "for each conflict of each replicate (wars differ in how much their sides misjudge)")
     war_cost_horizon_weeks: float = Field(ge=1, le=5200, description="weeks ahead a side counts the cost of fighting on")
     stakes_horizon_weeks: float = Field(ge=1, le=52000, description="weeks over which the stakes are valued")
     agreement_hazard_per_week: Probability = Field(description="weekly chance of agreeing while a credible bargaining range exists")
