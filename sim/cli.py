@@ -275,7 +275,8 @@ def patterns(
     out: Annotated[Path | None, typer.Option(help="also write patterns.json and episodes.parquet to this folder")] = None,
     overwrite: Overwrite = False,
 ) -> None:
-    """Compare a scenario's simulated conflict episodes with patterns from real data (exit 0 pass or fail)."""
+    """Compare simulated conflict episodes with patterns from real data (exit 0 pass or fail). With one
+    argument, the pattern file's patterns name the scenarios that simulate them."""
     from .patterns import command
     from .shipped import resolve
 
@@ -283,14 +284,18 @@ def patterns(
         loaded = command.load_patterns(resolve(targets, "patterns"))
         typer.echo(command.targets_json(loaded) if json_output else command.format_targets(loaded))
         return
-    if scenario is None or patterns_file is None:
-        fail("patterns: give SCENARIO and PATTERNS, or --targets PATTERNS")
+    if scenario is None:
+        fail("patterns: give [SCENARIO] PATTERNS, or --targets PATTERNS")
+    if patterns_file is None:  # one argument: a pattern file whose patterns name their scenarios
+        scenario, patterns_file = None, scenario
     from .progress import counter
 
+    scenario_path, patterns_path = scenario and scenario_file(scenario), resolve(patterns_file, "patterns")
+    runs = len(command.load_patterns(patterns_path).by_scenario(scenario_path))
     announce_compiling()
-    with counter("replicates", replicates, "replicates") as advance:
+    with counter("replicates", replicates * runs, "replicates") as advance:
         try:
-            report = command.run_patterns(scenario_file(scenario), resolve(patterns_file, "patterns"), replicates,
+            report = command.run_patterns(scenario_path, patterns_path, replicates,
                                           seed, workers, out, overwrite, advance)
         except KeyboardInterrupt as error:
             interrupted("nothing is kept (patterns run in memory)", error, resumable=False)

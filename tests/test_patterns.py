@@ -331,7 +331,8 @@ def test_targets_without_a_model_run(tmp_path):
 
 
 @pytest.mark.parametrize("args, says", [
-    (["patterns", "west_africa_2009"], "give SCENARIO and PATTERNS"),
+    (["patterns"], "give [SCENARIO] PATTERNS"),
+    (["patterns", "ucdp_civil_wars"], "patterns[0].scenario: the scenario that simulates this pattern"),
     (["patterns", "west_africa_2009", "nope"], "nope: an existing pattern file or the name of a shipped one"),
     (["patterns", "guinea_bissau", "west_africa_wars"], "patterns[0].conflict: a conflict of scenario"),
     (["patterns", "--targets", "bad.yaml"], "bad.yaml: patterns[0].statistc: unknown key 'statistc'"),
@@ -358,3 +359,13 @@ def test_cited_and_assumed_targets_take_their_band_as_given(tmp_path):
     assert cited.value == 0.5 and cited.passed and cited.target_source == "FACTS-2 §1.3"
     assert (assumed.target_kind, assumed.target, assumed.value) == ("assumed", None, 1.0)
     assert assumed.passed and assumed.target_source == "assumption: a stated guess"
+
+
+def test_a_pattern_file_alone_runs_the_scenario_each_pattern_names(tmp_path):
+    """`threatnet patterns west_africa_wars`: each war's patterns on its own scenario's episodes."""
+    done = cli("patterns", "west_africa_wars", "--replicates", "40", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["scenario"] == "sierra_leone_1991, liberia_2000, cote_divoire_2002, guinea_bissau_1998"
+    assert len(report["results"]) == 8
+    assert all(r["value"] is not None for r in report["results"] if r["name"].endswith("_duration"))

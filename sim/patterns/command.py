@@ -44,33 +44,46 @@ class PatternReport:
         return results_json(self.results, **self.context())
 
 
-def run_patterns(scenario_path: str | Path, patterns_path: str | Path, replicates: int = 200, seed: int | None = None,
-                 workers: int | None = None, out: str | Path | None = None, overwrite: bool = False,
-                 progress: Callable[[int], None] | None = None) -> PatternReport:
-    """Check both files, claim `out` (if given), run the replicates with the kernel, evaluate."""
+def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, replicates: int = 200,
+                 seed: int | None = None, workers: int | None = None, out: str | Path | None = None,
+                 overwrite: bool = False, progress: Callable[[int], None] | None = None) -> PatternReport:
+    """Check the files, claim `out` (if given), run the replicates with the kernel, evaluate.
+
+    With a scenario, every pattern is evaluated on its episodes; without one, each pattern on the
+    episodes of the scenario it names (`scenario:`), each scenario run once with `replicates`
+    replicates and, unless `seed` is given, its own seed."""
     from ..runners.montecarlo import default_workers, run_monte_carlo
 
-    scenario = load_scenario(scenario_path)
     patterns = load_patterns(patterns_path)
-    patterns.check_conflicts([conflict.id for conflict in scenario.conflicts], scenario.name)
-    seed = int(scenario.seed if seed is None else seed)
+    groups = patterns.by_scenario(None if scenario_path is None else Path(scenario_path))
+    scenarios = {path: load_scenario(path) for path in groups}
+    for path, indices in groups.items():
+        patterns.subset(indices).check_conflicts([c.id for c in scenarios[path].conflicts], scenarios[path].name)
+    seeds = {path: int(scenario.seed if seed is None else seed) for path, scenario in scenarios.items()}
     workers = workers or default_workers()
+    name = ", ".join(scenario.name for scenario in scenarios.values())
 
     def run() -> PatternReport:
         started = time.perf_counter()
-        table = run_monte_carlo(scenario, replicates, seed, workers, progress=progress)
-        episodes = as_episodes(table, scenario)
-        results = evaluate(episodes, patterns, seed)
-        return PatternReport(scenario.name, patterns, replicates, seed, episodes, results,
-                             round(time.perf_counter() - started, 3))
+        episodes, results = [], [None] * len(patterns.patterns)
+        for path, indices in groups.items():
+            table = run_monte_carlo(scenarios[path], replicates, seeds[path], workers, progress=progress)
+            episodes.append(as_episodes(table, scenarios[path]))
+            for index, result in zip(indices, evaluate(episodes[-1], patterns.subset(indices), seeds[path])):
+                results[index] = result
+        return PatternReport(name, patterns, replicates, next(iter(seeds.values())), pd.concat(episodes),
+                             results, round(time.perf_counter() - started, 3))
 
     if out is None:
         return run()
-    identity = {"scenario_hash": scenario_hash(scenario), "patterns_hash": patterns.fingerprint(), "seed": seed,
-                "replicates": int(replicates), "code": code_fingerprint()}
+    identity = {"scenario_hash": ",".join(scenario_hash(s) for s in scenarios.values()),
+                "patterns_hash": patterns.fingerprint(), "seed": seed, "replicates": int(replicates),
+                "code": code_fingerprint()}
     with ResultFolder(out, "patterns", identity, overwrite=overwrite) as folder:
-        folder.update(**manifest(scenario, seed, scenario_file=str(scenario_path), patterns_file=str(patterns_path),
-                                 replicates=replicates, workers=workers))
+        first = next(iter(scenarios))
+        folder.update(**manifest(scenarios[first], seeds[first], scenario_file=", ".join(map(str, groups)),
+                                 patterns_file=str(patterns_path), replicates=replicates, workers=workers,
+                                 scenarios={s.name: seeds[p] for p, s in scenarios.items()}))
         report = run()
         folder.write_parquet("episodes.parquet", report.episodes)
         folder.write_text("patterns.json", report.to_json() + "\n")

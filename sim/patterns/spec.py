@@ -122,6 +122,8 @@ class Pattern(Strict):
     statistic: StatisticChoice  # type: ignore[valid-type]
     target: Target
     conflict: Id | None = Field(default=None, description="only the simulated episodes of this conflict id")
+    scenario: str | None = Field(default=None, min_length=1, description="the scenario that simulates it, a file "
+                                 "relative to the pattern file or a shipped name (used when no scenario is given)")
     source: str = Field(min_length=1, description="where the pattern comes from (FACTS-2 section)")
     role: Literal["fit", "test"] = Field(description="fit: calibration may use it; test: held out")
 
@@ -162,6 +164,27 @@ class Patterns:
                 raise InputError(str(self.file), f"patterns[{index}].conflict",
                                  f"a conflict of scenario {scenario_name} ({', '.join(conflict_ids) or 'none'}); "
                                  f"got '{conflict}'")
+
+
+    def subset(self, indices: list[int]) -> Patterns:
+        """The patterns at `indices`, as a pattern file of their own (same name, seed and bootstrap)."""
+        return Patterns(self.spec.model_copy(update={"patterns": [self.patterns[i] for i in indices]}), self.file)
+
+    def by_scenario(self, given: Path | None) -> dict[Path, list[int]]:
+        """Which patterns each scenario simulates: all of them `given`'s, else each pattern's own
+        `scenario` (InputError naming the first pattern without one)."""
+        if given is not None:
+            return {Path(given): list(range(len(self.patterns)))}
+        from ..shipped import resolve
+        groups: dict[Path, list[int]] = {}
+        for index, pattern in enumerate(self.patterns):
+            if pattern.scenario is None:
+                raise InputError(str(self.file), f"patterns[{index}].scenario",
+                                 "the scenario that simulates this pattern (or give SCENARIO on the command line)")
+            local = self.file.parent / pattern.scenario
+            path = local if local.is_file() else Path(resolve(pattern.scenario, "scenarios"))
+            groups.setdefault(path, []).append(index)
+        return groups
 
 
 def load_patterns(path: str | Path) -> Patterns:
