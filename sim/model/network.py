@@ -19,6 +19,8 @@ class Region(IntEnum):
     WEST_AFRICA = 1
     NORTH_AFRICA = 2
     EUROPE = 3
+    CARIBBEAN = 4
+    ATLANTIC = 5  # at sea, between the continents
 
 
 def enumerate_routes(graph: nx.DiGraph, sources: list[str], markets: list[str], max_routes: int) -> list[list[str]]:

@@ -24,7 +24,12 @@ SEIZED_WITH_DATABASE_KG = FLOWS.flow("policing", "seized_with_database_kg", "kg"
                                      "cocaine seized with INTERPOL databases")
 SEIZED_WITHOUT_DATABASE_KG = FLOWS.flow("policing", "seized_without_database_kg", "kg",
                                         "cocaine seized without INTERPOL databases")
+SEIZED_MARITIME_KG = FLOWS.flow("policing", "seized_maritime_kg", "kg", "cocaine seized at sea by maritime patrols")
+SEIZED_EUROPE_KG = FLOWS.flow("policing", "seized_europe_kg", "kg", "cocaine seized in Europe")
+SEIZED_EUROPE_VIA_WEST_AFRICA_KG = FLOWS.flow("policing", "seized_europe_via_west_africa_kg", "kg",
+                                              "cocaine seized in Europe that had passed through West Africa")
 MANDATES = ("monitoring", "support", "executive")
+PATROL, MARITIME = -1, -2  # who seized a shipment, where it was not a police unit
 
 
 # ------------------------------------------------------------------------------------------ rules
@@ -114,11 +119,20 @@ def unit_inspects(s, p, unit, node, slot, week):
 
 @action
 def record_seizure(s, slot, unit, node):
-    """Who seized a shipment (unit -1: a patrol on the leg), and alerts to linked nodes."""
+    """Who seized a shipment (a unit, PATROL on the leg, or MARITIME at sea) and where; alerts to linked
+    nodes. Seizures in Europe are also counted by whether the shipment came through West Africa, which
+    is what UNODC's estimates of the West African flow were built from (sim/model/observation.py)."""
     kg = s.ship_kg[slot]
     if s.node_region[node] == Region.WEST_AFRICA:
         s.week_totals[SEIZED_WEST_AFRICA_KG] += kg
-    if unit < 0:
+    if s.node_region[node] == Region.EUROPE:
+        s.week_totals[SEIZED_EUROPE_KG] += kg
+        if s.route_via_west_africa[s.ship_route[slot]]:
+            s.week_totals[SEIZED_EUROPE_VIA_WEST_AFRICA_KG] += kg
+    if unit == MARITIME:
+        s.week_totals[SEIZED_MARITIME_KG] += kg
+        return
+    if unit == PATROL:
         s.week_totals[SEIZED_PATROL_KG] += kg
         return
     s.unit_seized_kg[unit] += kg
@@ -137,7 +151,11 @@ def checks_at_node(s, p, slot, edge, node, week):
     """A shipment arriving at `node` over `edge` meets patrols on the leg, then each police post at
     the node in turn: True if one of them seizes it."""
     if rng.uniform(p.seed, week, s.ship_uid[slot], rng.LEG_INTERDICTION) < s.edge_base_risk[edge]:
-        record_seizure(s, slot, -1, node)
+        record_seizure(s, slot, PATROL, node)
+        return True
+    if s.edge_maritime_detection[edge] > 0.0 and \
+            rng.uniform(p.seed, week, s.ship_uid[slot], rng.MARITIME_INTERDICTION) < s.edge_maritime_detection[edge]:
+        record_seizure(s, slot, MARITIME, node)
         return True
     for j in range(s.node_unit_ptr[node], s.node_unit_ptr[node + 1]):
         unit = s.node_unit_ids[j]
@@ -180,6 +198,16 @@ def _neighbours_csr(graph, index: dict[str, int]) -> tuple[np.ndarray, np.ndarra
     return np.array(pointer, np.int64), np.array(neighbours, np.int64)
 
 
+def maritime_detection(scenario) -> np.ndarray:
+    """Each edge's chance of a seizure at sea: 1 - product of (1 - detection) over the patrols on it."""
+    index = {(e.from_, e.to): i for i, e in enumerate(scenario.network.edges)}
+    escape = np.ones(len(index))
+    for patrol in scenario.police.maritime:
+        for leg in patrol.legs:
+            escape[index[tuple(leg)]] *= 1.0 - patrol.detection
+    return 1.0 - escape
+
+
 def build(scenario, context) -> dict:
     police, levers, nodes = scenario.police, scenario.levers, scenario.network.nodes
     host, un = police.host.units, police.un.units
@@ -218,6 +246,7 @@ def build(scenario, context) -> dict:
         unit_seized_kg=np.zeros(len(units)),
         unit_seizures=np.zeros(len(units), np.int64),
         unit_bribes_usd=np.zeros(len(units)),
+        edge_maritime_detection=maritime_detection(scenario),
     )
 
 
@@ -241,6 +270,7 @@ MODULE = Module(
         Field("unit_database", B, ("units",), "INTERPOL database access"),
         Field("unit_mandate_factor", F, ("units",)), Field("unit_seized_kg", F, ("units",)),
         Field("unit_seizures", I, ("units",)), Field("unit_bribes_usd", F, ("units",)),
+        Field("edge_maritime_detection", F, ("edges",), "chance of a seizure at sea on the leg (maritime patrols)"),
     ),
     params=(
         Param("bribe_share", "police.bribe_share", "share of local value"),

@@ -21,6 +21,7 @@ REPLICATE_SEED = 8  # seed of replicate i in a Monte Carlo run
 BATTLE_GOVERNMENT_VIEW = 9  # the week's fighting as the government saw it
 BATTLE_REBEL_VIEW = 10  # the week's fighting as the rebels saw it
 INITIAL_DRAW = 11  # uncertain starting conditions, once per replicate (sim/model/draws.py)
+MARITIME_INTERDICTION = 12  # seizure at sea by a maritime patrol (MAOC-N)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -33,6 +33,10 @@ SHIPMENTS_LAUNCHED = FLOWS.flow("trafficking", "shipments_launched", "shipments"
 SHIPMENTS_BLOCKED = FLOWS.flow("trafficking", "shipments_blocked", "shipments", "shipments not sent for lack of room",
                                False, False)
 SEIZURES = FLOWS.flow("trafficking", "seizures", "seizures", "seizures", False, False)
+SHIPMENTS_UNFUNDED = FLOWS.flow("trafficking", "shipments_unfunded", "shipments",
+                                "shipments not bought for lack of cash and credit", False, False)
+VIA_WEST_AFRICA_KG = FLOWS.flow("trafficking", "via_west_africa_kg", "kg",
+                                "cocaine shipped on routes through West Africa (the true flow)")
 
 
 # ------------------------------------------------------------------------------------------ rules
@@ -207,10 +211,14 @@ def launch_shipments(s, p, org, week):
                 s.week_totals[SHIPMENTS_BLOCKED] += 1.0
             continue
         route = first_route + choice
+        first_edge = s.route_edges[s.route_ptr[route]]
+        purchase = kg * s.node_price[s.edge_from[first_edge]]
+        if s.org_cash_usd[org] - purchase < -s.org_credit_usd[org]:
+            s.week_totals[SHIPMENTS_UNFUNDED] += 1.0
+            continue
         for j in range(s.route_ptr[route], s.route_ptr[route + 1]):
             s.edge_load_kg[s.route_edges[j]] += kg
         slot = (week % p.slot_window) * p.slots_per_step + s.org_slot_offset[org] + k
-        first_edge = s.route_edges[s.route_ptr[route]]
         s.ship_active[slot] = True
         s.ship_org[slot] = org
         s.ship_route[slot] = route
@@ -218,10 +226,11 @@ def launch_shipments(s, p, org, week):
         s.ship_weeks_left[slot] = s.edge_travel_weeks[first_edge]
         s.ship_kg[slot] = kg
         s.ship_uid[slot] = uid
-        purchase = kg * s.node_price[s.edge_from[first_edge]]
         s.org_cash_usd[org] -= purchase
         s.week_totals[PURCHASE_USD] += purchase
         s.week_totals[SHIPPED_KG] += kg
+        if s.route_via_west_africa[route]:
+            s.week_totals[VIA_WEST_AFRICA_KG] += kg
         s.week_totals[SHIPMENTS_LAUNCHED] += 1.0
 
 
@@ -232,6 +241,29 @@ def learn_from_seizures(s, p, org, week):
     for edge in range(s.belief_seizures.shape[1]):
         s.belief_seizures[org, edge] = decay * s.belief_seizures[org, edge] + s.week_seizures[org, edge]
         s.belief_passages[org, edge] = decay * s.belief_passages[org, edge] + s.week_passages[org, edge]
+
+
+@rule
+def adjusted_rate(rate, capacity, best_value, required_margin, response):
+    """Shipments a week after a week's experience: the rate moves by `response` x capacity for each unit by
+    which the best route's expected margin exceeds the margin the organisation requires (the
+    compensation for risk that makes up most of the price: Reuter and Kleiman's risks and prices,
+    FACTS 7.1; the required margin is an assumption), within [0, capacity]."""
+    return min(capacity, max(0.0, rate + response * capacity * (best_value - required_margin)))
+
+
+@action
+def adjust_shipping(s, p, org, week):
+    """With a market, an organisation ships more when its best route pays more than the margin it
+    requires and less when it pays less, so that volume answers to prices and to enforcement."""
+    if not p.market_on:
+        return
+    value_routes(s, p, org)
+    best = -1.0
+    for route in range(s.org_route_ptr[org], s.org_route_ptr[org + 1]):
+        best = max(best, s.route_values[route])
+    s.org_rate[org] = adjusted_rate(s.org_rate[org], s.org_capacity[org], best, p.required_margin,
+                                    p.capacity_response)
 
 
 @action
@@ -362,15 +394,19 @@ def build(scenario, context) -> dict:
         route_edges=np.array(route_edges, np.int64),
         org_route_ptr=org_route_ptr,
         route_values=np.zeros(n_routes),
+        route_via_west_africa=np.array([any(nodes[node_index[n]].region == "west_africa" for n in path)
+                                        for _, path in organisation_routes(scenario, context)], np.bool_),
         route_choice_values=np.zeros(n_routes),
         route_weights=np.zeros(n_routes),
         org_shipment_kg=np.array([o.shipment_kg for o in orgs], float),
         org_rate=np.array([o.shipments_per_week for o in orgs], float),
+        org_capacity=np.array([o.shipments_per_week for o in orgs], float),
         org_rationality=np.array([o.rationality for o in orgs], float),
         org_memory_decay=np.array([memory_decay(o.memory_weeks) for o in orgs], float),
         org_prior_seizures=np.array([o.prior_seizures for o in orgs], float),
         org_prior_safe_passages=np.array([o.prior_safe_passages for o in orgs], float),
         org_cash_usd=np.array([o.cash_usd for o in orgs], float),
+        org_credit_usd=np.array([np.inf if o.credit_usd is None else o.credit_usd for o in orgs], float),
         org_slot_offset=offset,
         org_slot_count=count,
         belief_seizures=np.zeros((n_orgs, n_edges)),
@@ -415,12 +451,16 @@ MODULE = Module(
         Field("route_edges", I, (), "the legs of each route"),
         Field("org_route_ptr", I, (), "CSR over routes, one entry per organisation plus one"),
         Field("route_values", F, ("routes",)), Field("route_choice_values", F, ("routes",)),
+        Field("route_via_west_africa", B, ("routes",), "the route passes a West African node"),
         Field("route_weights", F, ("routes",), "scratch: each route's logit weight in a choice"),
-        Field("org_shipment_kg", F, ("organisations",)), Field("org_rate", F, ("organisations",)),
+        Field("org_shipment_kg", F, ("organisations",)),
+        Field("org_rate", F, ("organisations",), "shipments a week it launches now"),
+        Field("org_capacity", F, ("organisations",), "most shipments a week it can launch"),
         Field("org_rationality", F, ("organisations",)), Field("org_memory_decay", F, ("organisations",)),
         Field("org_prior_seizures", F, ("organisations",)),
         Field("org_prior_safe_passages", F, ("organisations",)),
-        Field("org_cash_usd", F, ("organisations",)), Field("org_slot_offset", I, ("organisations",)),
+        Field("org_cash_usd", F, ("organisations",)), Field("org_credit_usd", F, ("organisations",), "most it can owe"),
+        Field("org_slot_offset", I, ("organisations",)),
         Field("org_slot_count", I, ("organisations",)),
         Field("belief_seizures", F, ("organisations", "edges")),
         Field("belief_passages", F, ("organisations", "edges")),
@@ -444,7 +484,8 @@ MODULE = Module(
     levers=(Lever("criminal_funding", "levers.criminal_funding", "belligerents can tax trafficking"),),
     phases=(Phase(begin_week, BEGIN), Phase(launch_shipments, LAUNCH, over="organisations"),
             Phase(move_shipment, MOVE, over="slots", guard="ship_active"),
-            Phase(learn_from_seizures, LEARN, over="organisations"), Phase(end_week, END)),
+            Phase(learn_from_seizures, LEARN, over="organisations"),
+            Phase(adjust_shipping, LEARN, over="organisations"), Phase(end_week, END)),
     agents=(Agents("organisations", "TraffickingOrganisation",
                    "Buys cocaine at its sources, ships it along the routes it believes safest and most profitable.",
                    {"money_usd": "org_cash_usd"}),),

@@ -75,6 +75,12 @@ def check_references(scenario: Scenario, file: str) -> None:
     for section in ("host", "un"):
         for index, unit in enumerate(getattr(scenario.police, section).units):
             _known(file, f"police.{section}.units[{index}].node", unit.node, set(nodes), "node")
+    _unique(file, "police.maritime", (patrol.id for patrol in scenario.police.maritime))
+    for p_index, patrol in enumerate(scenario.police.maritime):
+        for l_index, leg in enumerate(patrol.legs):
+            if len(leg) != 2 or tuple(leg) not in seen_edges:
+                raise InputError(file, f"police.maritime[{p_index}].legs[{l_index}]",
+                                 f"[from, to] of an edge of the network; got {leg}")
     posted = sum(u.share_of_regional_officers for u in scenario.police.un.units)
     if posted > 1 + 1e-9:
         raise InputError(file, "police.un.units", f"shares of regional officers summing to at most 1 (they sum to {posted:.3f})")

@@ -157,7 +157,7 @@ class Node(Strict):
     id: Id
     name: str
     country: str = Field(description="ISO 3166-1 alpha-2 country code")
-    region: Literal["latin_america", "west_africa", "north_africa", "europe"]
+    region: Literal["latin_america", "caribbean", "atlantic", "west_africa", "north_africa", "europe"]
     kind: Literal["source", "departure", "transit", "market"] = Field(
         description="source: cocaine is bought here; market: it is sold here"
     )
@@ -205,6 +205,9 @@ class Organisation(Strict):
     prior_seizures: float = Field(gt=0, le=1e4, description="Beta prior on a leg's risk: pseudo-seizures")
     prior_safe_passages: float = Field(gt=0, le=1e4, description="Beta prior on a leg's risk: pseudo-safe-passages")
     cash_usd: Money = 0.0
+    credit_usd: NonNegative | None = Field(
+        default=None, le=1e12, description="most it can owe: a shipment that would take its cash below minus this "
+                                           "is not bought (none: no limit)")
 
 
 class Belligerent(Strict):
@@ -337,6 +340,15 @@ class UnPolice(Strict):
     units: list[UnUnit] = Field(default_factory=list, max_length=MAX_ENTITIES)
 
 
+class MaritimePatrol(Strict):
+    """Interdiction at sea on named legs (for example MAOC-N, Lisbon, from 2007: FACTS S36-S37)."""
+
+    id: Id
+    name: str
+    legs: list[list[Id]] = Field(min_length=1, max_length=1000, description="[from, to] of each leg it patrols")
+    detection: Probability = Field(description="chance it seizes a shipment crossing one of its legs")
+
+
 class Police(Strict):
     detection_rate_per_officer: NonNegative = Field(le=10, description="detection hazard per effective officer per shipment")
     database_detection_multiplier: float = Field(ge=1, le=100, description="detection hazard multiplier with INTERPOL database access")
@@ -346,6 +358,7 @@ class Police(Strict):
     mandate_factor: dict[Literal["monitoring", "support", "executive"], Probability]
     host: HostPolice
     un: UnPolice
+    maritime: list[MaritimePatrol] = Field(default_factory=list, max_length=MAX_ENTITIES)
 
     @field_validator("mandate_factor")
     @classmethod
@@ -371,6 +384,31 @@ class Levers(Strict):
     border_capacity_scale: float = Field(gt=0, le=100, description="multiplies every unit's inspection capacity")
 
 
+class Market(Strict):
+    """European wholesale prices that answer to supply, and source prices that answer to demand.
+
+    Market price = reference price x (supply / reference supply)^(1 / demand elasticity), supply the kg
+    delivered to the modelled markets, averaged over `supply_window_weeks`; source price likewise with
+    the kg bought and the supply elasticity. Prices move a share of the way each week, within bounds."""
+
+    demand_elasticity: float = Field(ge=-5, le=-0.05, description="price elasticity of European demand")
+    reference_supply_kg_per_week: float = Field(gt=0, le=1e7, description="delivered kg a week at which market prices are the nodes' prices")
+    supply_elasticity: float = Field(gt=0, le=20, description="price elasticity of supply at the sources")
+    reference_purchases_kg_per_week: float = Field(gt=0, le=1e7, description="kg bought a week at which source prices are the nodes' prices")
+    supply_window_weeks: float = Field(ge=1, le=520, description="weeks over which delivered and bought kg are averaged")
+    price_adjustment_per_week: Probability = Field(description="share of the gap to the clearing price closed each week")
+    price_index_bounds: list[float] = Field(min_length=2, max_length=2, description="[lowest, highest] multiple of the reference price")
+    required_margin: float = Field(ge=-1, le=1, description="expected margin (share of the market price) at which an organisation neither grows nor cuts its shipping")
+    capacity_response_per_week: Probability = Field(description="share of its capacity by which an organisation changes its shipping a week per unit of margin above or below the required one")
+
+    @field_validator("price_index_bounds")
+    @classmethod
+    def _ordered(cls, value: list[float]) -> list[float]:
+        if not 0 < value[0] <= 1 <= value[1] <= 1000:
+            raise ValueError(f"[low, high] with 0 < low <= 1 <= high <= 1000; got {value}")
+        return value
+
+
 class Scenario(Strict):
     """A complete, runnable description of one threat-network world."""
 
@@ -384,3 +422,4 @@ class Scenario(Strict):
     conflict_dynamics: ConflictDynamics
     police: Police
     levers: Levers
+    market: Market | None = Field(default=None, description="prices that answer to supply and demand (none: fixed prices)")
