@@ -69,25 +69,41 @@ def test_money_and_cocaine_balance_every_week():
     """Each week: the organisations' cash changes by sales - purchases - transport - protection - bribes;
     belligerents' crime income equals the protection paid; kg shipped = delivered + seized + change in
     transit."""
-    compiled = compile_from(TWO_CORRIDORS, {"police.host.units[0].corruption": 0.9})
+    compiled = compile_from(TWO_CORRIDORS, {"police.host.units[0].corruption": 0.9,
+                                            "police.host.units[0].passed_up_share": 0.5})
     kernel = generated()
     s, p = compiled.fresh_state(), compiled.with_seed(2)
     kernel.initialise(s, p)
     total = {name: FLOWS.index(name) for name in FLOWS.names}
     in_transit = 0.0
     for week in range(1, 121):
-        cash = s.org_cash_usd.sum()
+        cash, bribes = s.org_cash_usd.sum(), s.unit_bribes_usd.sum()
         kernel.run_week(s, p, week)
         w = s.week_totals
         expected = w[total["criminal_revenue_usd"]] - w[total["purchase_usd"]] - w[total["transport_usd"]] \
             - w[total["taxes_usd"]] - w[total["bribes_usd"]]
         assert s.org_cash_usd.sum() - cash == pytest.approx(expected, rel=1e-9, abs=1e-3), week
-        assert s.bel_income_week[:, CRIME].sum() == pytest.approx(w[total["taxes_usd"]])
+        assert s.bel_income_week[:, CRIME].sum() == pytest.approx(w[total["taxes_usd"]]
+                                                                  + w[total["bribes_passed_up_usd"]])
+        assert s.unit_bribes_usd.sum() - bribes == pytest.approx(w[total["bribes_usd"]]
+                                                                 - w[total["bribes_passed_up_usd"]])
         now = s.ship_kg[s.ship_active].sum()
         assert w[total["shipped_kg"]] == pytest.approx(w[total["delivered_kg"]] + w[total["seized_kg"]]
                                                        + now - in_transit, abs=1e-6), week
         in_transit = now
-    assert s.totals[total["bribes_usd"]] > 0 and s.totals[total["seized_kg"]] > 0
+    assert s.totals[total["bribes_passed_up_usd"]] > 0 and s.totals[total["seized_kg"]] > 0
+    assert s.totals[total["taxes_usd"]] > 0
+
+
+def test_corruption_erodes_a_posts_skill():
+    eroding = compile_from(TWO_CORRIDORS, {"police.host.units[0].corruption": 0.9,
+                                           "police.host.units[0].skill_lost_per_bribe": 0.01,
+                                           "levers.host_capacity_growth_per_year": 0.0})
+    state, _ = run_kernel(eroding, 1)
+    kept, _ = run_kernel(compile_from(TWO_CORRIDORS, {"police.host.units[0].corruption": 0.9,
+                                                      "levers.host_capacity_growth_per_year": 0.0}), 1)
+    assert kept.unit_skill[0] == eroding.initial.unit_skill[0]
+    assert state.unit_skill[0] < 0.95 * eroding.initial.unit_skill[0] and state.unit_bribes_usd[0] > 0
 
 
 def test_the_estimate_from_seizures_is_unodcs_method_and_can_miss_the_true_flow():

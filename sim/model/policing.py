@@ -13,6 +13,7 @@ import numpy as np
 from . import rng
 from .compiler import action, rule
 from .declare import BEGIN, FLOWS, POLICE, Agents, Entities, Field, Lever, Module, Param, Phase
+from .conflict import CRIME
 from .network import Region, trafficking_graph
 
 BRIBES_USD = FLOWS.flow("policing", "bribes_usd", "US$", "bribes")
@@ -28,6 +29,8 @@ SEIZED_MARITIME_KG = FLOWS.flow("policing", "seized_maritime_kg", "kg", "cocaine
 SEIZED_EUROPE_KG = FLOWS.flow("policing", "seized_europe_kg", "kg", "cocaine seized in Europe")
 SEIZED_EUROPE_VIA_WEST_AFRICA_KG = FLOWS.flow("policing", "seized_europe_via_west_africa_kg", "kg",
                                               "cocaine seized in Europe that had passed through West Africa")
+BRIBES_PASSED_UP_USD = FLOWS.flow("policing", "bribes_passed_up_usd", "US$",
+                                  "bribes passed up by police posts to officers or factions above them")
 MANDATES = ("monitoring", "support", "executive")
 PATROL, MARITIME = -1, -2  # who seized a shipment, where it was not a police unit
 
@@ -111,10 +114,24 @@ def unit_inspects(s, p, unit, node, slot, week):
     if rng.uniform(p.seed, week, entity, rng.POLICE_BRIBE) < effective_corruption(s.unit_corruption[unit], scale):
         bribe = bribe_usd(s.ship_kg[slot], s.node_price[node], p.bribe_share)
         s.org_cash_usd[s.ship_org[slot]] -= bribe
-        s.unit_bribes_usd[unit] += bribe
         s.week_totals[BRIBES_USD] += bribe
+        s.unit_bribes_usd[unit] += bribe - pass_up(s, unit, bribe)
+        s.unit_skill[unit] *= 1.0 - s.unit_skill_lost_per_bribe[unit]
         return False
     return True
+
+
+@action
+def pass_up(s, unit, bribe):
+    """The share of a bribe a post passes up to the officers or faction above it (FACTS-2 S202: the
+    military elite protected the traffic in Guinea-Bissau), which funds that belligerent: returns it."""
+    receiver = s.unit_passes_to[unit]
+    if receiver < 0 or not s.bel_active[receiver]:
+        return 0.0
+    passed = bribe * s.unit_passed_up_share[unit]
+    s.bel_income_week[receiver, CRIME] += passed
+    s.week_totals[BRIBES_PASSED_UP_USD] += passed
+    return passed
 
 
 @action
@@ -224,6 +241,7 @@ def build(scenario, context) -> dict:
     np.add.at(node_un, unit_node[unit_is_un], unit_officers[unit_is_un])
     np.add.at(node_host, unit_node[~unit_is_un], unit_officers[~unit_is_un])
     neighbour_ptr, neighbour_nodes = _neighbours_csr(trafficking_graph(scenario), node_index)
+    bel_index = {b: i for i, b in enumerate(context["ids"]["belligerents"])}
     return dict(
         node_alert=np.zeros(len(nodes)),
         node_alert_incoming=np.zeros(len(nodes)),
@@ -247,6 +265,10 @@ def build(scenario, context) -> dict:
         unit_seizures=np.zeros(len(units), np.int64),
         unit_bribes_usd=np.zeros(len(units)),
         edge_maritime_detection=maritime_detection(scenario),
+        unit_passes_to=np.array([bel_index[u.passes_bribes_to] if u.passes_bribes_to else -1 for u in host]
+                                + [-1] * len(un), np.int64),
+        unit_passed_up_share=np.array([u.passed_up_share for u in host] + [0.0] * len(un), float),
+        unit_skill_lost_per_bribe=np.array([u.skill_lost_per_bribe for u in host] + [0.0] * len(un), float),
     )
 
 
@@ -271,6 +293,8 @@ MODULE = Module(
         Field("unit_mandate_factor", F, ("units",)), Field("unit_seized_kg", F, ("units",)),
         Field("unit_seizures", I, ("units",)), Field("unit_bribes_usd", F, ("units",)),
         Field("edge_maritime_detection", F, ("edges",), "chance of a seizure at sea on the leg (maritime patrols)"),
+        Field("unit_passes_to", I, ("units",), "belligerent that takes a share of the post's bribes, -1 for none"),
+        Field("unit_passed_up_share", F, ("units",)), Field("unit_skill_lost_per_bribe", F, ("units",)),
     ),
     params=(
         Param("bribe_share", "police.bribe_share", "share of local value"),

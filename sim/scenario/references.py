@@ -75,6 +75,10 @@ def check_references(scenario: Scenario, file: str) -> None:
     for section in ("host", "un"):
         for index, unit in enumerate(getattr(scenario.police, section).units):
             _known(file, f"police.{section}.units[{index}].node", unit.node, set(nodes), "node")
+    for index, unit in enumerate(scenario.police.host.units):
+        if unit.passes_bribes_to is not None:
+            _known(file, f"police.host.units[{index}].passes_bribes_to", unit.passes_bribes_to, belligerent_ids,
+                   "belligerent")
     _unique(file, "police.maritime", (patrol.id for patrol in scenario.police.maritime))
     for p_index, patrol in enumerate(scenario.police.maritime):
         for l_index, leg in enumerate(patrol.legs):

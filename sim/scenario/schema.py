@@ -314,6 +314,11 @@ class HostUnit(Strict):
     skill: Probability
     corruption: Probability = Field(description="chance that a detected shipment is let through for a bribe")
     inspection_capacity_shipments_per_week: float = Field(gt=0, le=1e6)
+    passes_bribes_to: Id | None = Field(
+        default=None, description="belligerent (officers or a faction above the post) that takes a share of its bribes")
+    passed_up_share: Probability = Field(default=0.0, description="share of each bribe passed up to passes_bribes_to")
+    skill_lost_per_bribe: Probability = Field(
+        default=0.0, description="share of its skill a post loses with each bribe it takes (corruption erodes capacity)")
 
 
 class UnUnit(Strict):
