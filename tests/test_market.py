@@ -123,3 +123,20 @@ def test_mesa_equals_kernel_with_the_market():
         assert np.array_equal(model.series().reset_index().to_numpy(), series)
         for field in State._fields:
             assert np.array_equal(getattr(model.state, field), getattr(state, field)), field
+
+
+def test_an_organisation_uses_only_its_modes_and_a_latecomer_enters_when_margins_allow():
+    """Air operators fly (the direct sea crossing is not theirs); an inactive organisation starts at no
+    shipments and enters the trade when margins exceed what it requires, and the count of active
+    organisations says so."""
+    assert len(compile_from(TWO_CORRIDORS).layout.routes) == 2
+    sea_and_land = compile_from(TWO_CORRIDORS, {"organisations[0].modes": ["land", "sea"]})
+    assert sea_and_land.layout.routes == [["source", "port", "azores", "market"]]
+    latecomer = compile_from(TWO_CORRIDORS, {"organisations[0].active": False, "market.required_margin": 0.3})
+    assert latecomer.initial.org_rate[0] == 0.0
+    _, series = run_kernel(latecomer, 4)
+    columns = latecomer.layout.series_columns
+    assert series[0, columns.index("shipped_kg")] == 0  # nothing in its first week
+    assert series[-1, columns.index("active_organisations")] == 1 and series[:, columns.index("shipped_kg")].sum() > 0
+    stays_out = compile_from(TWO_CORRIDORS, {"organisations[0].active": False, "market.required_margin": 0.95})
+    assert run_kernel(stays_out, 4)[1][:, columns.index("shipped_kg")].sum() == 0

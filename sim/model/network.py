@@ -8,8 +8,9 @@ from enum import IntEnum
 import networkx as nx
 
 from ..scenario import trafficking_graph
+from ..scenario.references import usable_graph
 
-__all__ = ["Region", "enumerate_routes", "trafficking_graph"]
+__all__ = ["Region", "enumerate_routes", "trafficking_graph", "usable_graph"]
 
 
 class Region(IntEnum):
@@ -27,7 +28,7 @@ def enumerate_routes(graph: nx.DiGraph, sources: list[str], markets: list[str], 
     """The `max_routes` quickest simple paths from any source to any market (ties by name)."""
     candidates = []
     for source, market in itertools.product(sources, markets):
-        if not nx.has_path(graph, source, market):
+        if source not in graph or market not in graph or not nx.has_path(graph, source, market):
             continue
         paths = nx.shortest_simple_paths(graph, source, market, weight="travel_weeks")
         for path in itertools.islice(paths, max_routes):

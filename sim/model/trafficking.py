@@ -16,7 +16,7 @@ import numpy as np
 from . import rng
 from .compiler import action, rule
 from .conflict import CRIME
-from .network import Region, enumerate_routes, trafficking_graph
+from .network import Region, enumerate_routes, trafficking_graph, usable_graph
 from .policing import checks_at_node
 from .declare import BEGIN, END, FLOWS, LAUNCH, LEARN, MOVE, Agents, Entities, Field, Lever, Module, Outcome, Param, \
     Phase, Series
@@ -318,6 +318,16 @@ def move_shipment(s, p, slot, week):
 
 
 @action
+def active_organisations(s, row):
+    """Organisations shipping this week (a rate above zero): the trade's population grows and shrinks."""
+    count = 0.0
+    for org in range(s.org_rate.shape[0]):
+        if s.org_rate[org] > 0.0:
+            count += 1.0
+    return count
+
+
+@action
 def in_transit_kg(s, row):
     """kg in flight at the end of the week."""
     total = 0.0
@@ -339,7 +349,8 @@ def organisation_routes(scenario, context) -> list[tuple[int, list[str]]]:
     if "routes" not in context:
         graph = trafficking_graph(scenario)
         context["routes"] = [(row, path) for row, org in enumerate(scenario.organisations)
-                             for path in enumerate_routes(graph, org.sources, org.markets, org.max_routes)]
+                             for path in enumerate_routes(usable_graph(graph, org.modes), org.sources, org.markets,
+                                                          org.max_routes)]
     return context["routes"]
 
 
@@ -399,7 +410,7 @@ def build(scenario, context) -> dict:
         route_choice_values=np.zeros(n_routes),
         route_weights=np.zeros(n_routes),
         org_shipment_kg=np.array([o.shipment_kg for o in orgs], float),
-        org_rate=np.array([o.shipments_per_week for o in orgs], float),
+        org_rate=np.array([o.shipments_per_week if o.active else 0.0 for o in orgs], float),
         org_capacity=np.array([o.shipments_per_week for o in orgs], float),
         org_rationality=np.array([o.rationality for o in orgs], float),
         org_memory_decay=np.array([memory_decay(o.memory_weeks) for o in orgs], float),
@@ -480,7 +491,7 @@ MODULE = Module(
     outcomes=("shipped_kg", "seized_kg", "delivered_kg",
               Outcome("seizure_rate", "share", "seizure rate", compute=seizure_rate),
               "criminal_revenue_usd", "taxes_usd"),
-    series=(Series("in_transit_kg", in_transit_kg),),
+    series=(Series("in_transit_kg", in_transit_kg), Series("active_organisations", active_organisations)),
     levers=(Lever("criminal_funding", "levers.criminal_funding", "belligerents can tax trafficking"),),
     phases=(Phase(begin_week, BEGIN), Phase(launch_shipments, LAUNCH, over="organisations"),
             Phase(move_shipment, MOVE, over="slots", guard="ship_active"),

@@ -33,6 +33,12 @@ def trafficking_graph(scenario: Scenario) -> nx.DiGraph:
     return graph
 
 
+def usable_graph(graph: nx.DiGraph, modes: list[str]) -> nx.DiGraph:
+    """The legs an organisation may use: those of its modes (the whole graph when it may use every leg)."""
+    legs = [(a, b) for a, b, mode in graph.edges(data="mode") if mode in modes]
+    return graph if len(legs) == graph.number_of_edges() else graph.edge_subgraph(legs)
+
+
 def check_references(scenario: Scenario, file: str) -> None:
     """Raise InputError at the first entry that names something that is not there."""
     nodes = {node.id: node for node in scenario.network.nodes}
@@ -97,9 +103,11 @@ def check_references(scenario: Scenario, file: str) -> None:
                 if nodes[node_id].kind != kind:
                     raise InputError(file, f"organisations[{o_index}].{key}[{i}]",
                                      f"a node of kind {kind}; '{node_id}' is a {nodes[node_id].kind}")
-        if not any(nx.has_path(graph, s, m) for s in org.sources for m in org.markets):
+        usable = usable_graph(graph, org.modes)
+        if not any(s in usable and m in usable and nx.has_path(usable, s, m) for s in org.sources for m in org.markets):
             raise InputError(file, f"organisations[{o_index}]",
-                             f"a path from one of its sources to one of its markets; organisation '{org.id}' has none")
+                             f"a path from one of its sources to one of its markets by {', '.join(org.modes)}; "
+                             f"organisation '{org.id}' has none")
 
 
 def _check_territory(scenario: Scenario, file: str, nodes: dict) -> None:

@@ -205,6 +205,13 @@ class Organisation(Strict):
     prior_seizures: float = Field(gt=0, le=1e4, description="Beta prior on a leg's risk: pseudo-seizures")
     prior_safe_passages: float = Field(gt=0, le=1e4, description="Beta prior on a leg's risk: pseudo-safe-passages")
     cash_usd: Money = 0.0
+    kind: Literal["supplier", "air_operator", "courier_network", "facilitator"] = Field(
+        default="supplier", description="Colombian suppliers, Venezuelan air operators, Nigerian courier networks, "
+                                        "local facilitators (FACTS 4, FACTS-2 section 4)")
+    modes: list[Literal["sea", "air", "land"]] = Field(
+        default=["sea", "air", "land"], min_length=1, description="the kinds of leg its routes may use")
+    active: bool = Field(default=True, description="ships from week 1; if false it enters the trade (from no "
+                                                    "shipments) when margins exceed what it requires (a market is needed)")
     credit_usd: NonNegative | None = Field(
         default=None, le=1e12, description="most it can owe: a shipment that would take its cash below minus this "
                                            "is not bought (none: no limit)")
