@@ -234,3 +234,14 @@ def test_a_run_with_a_start_date_writes_dates_and_calendar_totals(tmp_path):
         assert np.isclose(annual[flow].sum(), series[flow].sum(), rtol=1e-12)
     manifest = json.loads((out / "manifest.json").read_text())
     assert "monthly.parquet" in json.dumps(manifest)
+
+
+def test_a_sweep_can_vary_an_events_value(tmp_path):
+    """Sweeps apply overrides to a validated scenario (compile_from), by the event's key path."""
+    base = load_scenario(scenario_file(tmp_path, [DETECTION]))
+    compiled = compile_from(base, {"events[0].set.police.detection_rate_per_officer": 0.25})
+    position = [p.name for p in MODEL.params].index("detection_rate_per_officer")
+    assert compiled.initial.event_params[0, position] == 0.25
+    with pytest.raises(InputError) as raised:
+        compile_from(base, {"events[0].set.police.detection_rate_per_officer": 99.0})
+    assert raised.value.key == "events[0].set.police.detection_rate_per_officer", raised.value.message
