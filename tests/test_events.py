@@ -199,7 +199,8 @@ def test_an_event_that_changes_the_routes_is_refused_at_compile(tmp_path):
     path = scenario_file(tmp_path, [{**FIGHTERS, "set": {"organisations[0].max_routes": 1}}])
     with pytest.raises(InputError) as raised:
         compile_from(load_scenario(path))
-    assert raised.value.file == str(path) and raised.value.key == "events[0].set", raised.value.message
+    assert raised.value.file == str(path) and raised.value.key == "events[0].set.organisations[0].max_routes"
+    assert "the same routes" in raised.value.expected, raised.value.message
 
 
 @pytest.mark.parametrize("case", [BAD[0], BAD[2], BAD[6]], ids=lambda case: case[0])

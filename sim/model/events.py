@@ -67,8 +67,12 @@ def _check_structure(key: str, file: str, ids: dict, arrays: dict, params, segme
         if kind not in NOT_ENTITIES and segment_ids.get(kind) != names:
             what = "shipment slots (the ring of slots follows the longest route and shipments_per_week)" \
                 if kind == "slots" else kind
+            after = segment_ids.get(kind, [])
+            change = f"({len(names)} before, {len(after)} after)" if len(after) != len(names) else \
+                "(as many, but others)"
+            why = " (routes follow travel_weeks and max_routes)" if kind == "routes" else ""
             raise InputError(file, key, f"a change that keeps the same {what}; this event changes them "
-                                        f"({len(names)} before, {len(segment_ids.get(kind, []))} after)")
+                                        f"{change}{why}")
     for declared in MODEL.fields:
         name = declared.name
         if name in NOT_WRITTEN:
@@ -117,7 +121,8 @@ def compile_events(scenario, ids: dict, arrays: dict, params, build, file: str) 
     previous_arrays, previous_params = arrays, params
     for k, (index, week, segment) in enumerate(segments):
         segment_ids, segment_arrays, segment_params = build(segment)
-        key = f"events[{index}].set"
+        changes = list(scenario.events[index].set)
+        key = f"events[{index}].set" + (f".{changes[0]}" if len(changes) == 1 else "")
         _check_structure(key, file, ids, arrays, params, segment_ids, segment_arrays, segment_params)
         weeks.append(week)
         rows.append(params_row(segment_params))
