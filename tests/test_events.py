@@ -203,6 +203,15 @@ def test_an_event_that_changes_the_routes_is_refused_at_compile(tmp_path):
     assert "the same routes" in raised.value.expected, raised.value.message
 
 
+def test_an_event_that_changes_nothing_simulated_is_refused(tmp_path):
+    path = scenario_file(tmp_path, [{**FIGHTERS, "set": {"network.nodes[0].lat": 5.0}}])
+    with pytest.raises(InputError) as raised:
+        compile_from(load_scenario(path))
+    assert raised.value.key == "events[0].set.network.nodes[0].lat" and "changes nothing" in raised.value.expected
+    same = scenario_file(tmp_path, [{**FIGHTERS, "set": {"police.un.officers": 10629}}], "same.yaml")
+    assert compile_from(load_scenario(same)).initial.write_field.shape == (0,)  # the value it has: a no-op
+
+
 @pytest.mark.parametrize("case", [BAD[0], BAD[2], BAD[6]], ids=lambda case: case[0])
 def test_bad_event_on_the_command_line_is_one_line_exit_2(tmp_path, case):
     path = scenario_file(tmp_path, case[1], **case[2])

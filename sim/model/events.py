@@ -15,6 +15,8 @@ These arrays are core fields of the state (like the draw sites), so both drivers
 new arguments; before each week's phases both call the generated `apply_events(s, p, week)`, which
 writes the elements and returns the parameters in force.
 
+An event that changes the scenario but nothing the simulation uses (a node's coordinates, a name) is
+refused; one that sets values the scenario already has is a no-op (a sweep may set a value equal to it).
 An event may change values, not the shape of the world: a segment must have the same entities (ids
 and counts, shipment slots included), the same routes and index lists, and the same structural
 parameters (those derived from the network, such as the slot ring's length), or the event is
@@ -119,18 +121,25 @@ def compile_events(scenario, ids: dict, arrays: dict, params, build, file: str) 
         return fields, [], []
     weeks, rows, writes, names, write_names = [], [], [], [], []
     previous_arrays, previous_params = arrays, params
+    previous = scenario.model_dump(exclude={"events"})
     for k, (index, week, segment) in enumerate(segments):
         segment_ids, segment_arrays, segment_params = build(segment)
         changes = list(scenario.events[index].set)
         key = f"events[{index}].set" + (f".{changes[0]}" if len(changes) == 1 else "")
         _check_structure(key, file, ids, arrays, params, segment_ids, segment_arrays, segment_params)
+        row = params_row(segment_params)
+        changed = _writes(previous_arrays, segment_arrays)
+        now = segment.model_dump(exclude={"events"})
+        if now != previous and not changed and np.array_equal(row[1:], params_row(previous_params)[1:]):
+            raise InputError(file, key, "a change of something the simulation uses; this event changes nothing in "
+                                        "it (names, coordinates and mission names are not simulated)")
         weeks.append(week)
-        rows.append(params_row(segment_params))
-        for position, flat, value in _writes(previous_arrays, segment_arrays):
+        rows.append(row)
+        for position, flat, value in changed:
             writes.append((k, position, flat, value))
             write_names.append(f"{scenario.events[index].name}: {MODEL.fields[position].name}[{flat}]")
         names.append(scenario.events[index].name)
-        previous_arrays, previous_params = segment_arrays, segment_params
+        previous_arrays, previous_params, previous = segment_arrays, segment_params, now
     fields["event_week"] = np.array(weeks, np.int64)
     fields["event_params"] = np.array(rows, np.float64)
     if writes:
