@@ -255,3 +255,17 @@ def test_a_sweep_can_vary_an_events_value(tmp_path):
     with pytest.raises(InputError) as raised:
         compile_from(base, {"events[0].set.police.detection_rate_per_officer": 99.0})
     assert raised.value.key == "events[0].set.police.detection_rate_per_officer", raised.value.message
+
+
+def test_a_runs_outcomes_are_those_of_the_monte_carlo_replicate(tmp_path):
+    """Outcomes are computed with the parameters in force at the end, by the run summary as by the kernel."""
+    from sim.runners.montecarlo import run_monte_carlo
+    from sim.runners.summary import flow_totals
+
+    compiled = compile_from(load_scenario(scenario_file(tmp_path, [DETECTION, FIGHTERS])))
+    assert compiled.params_at_end(7).detection_rate_per_officer == 0.5 and compiled.params_at_end(7).seed == 7
+    table = run_monte_carlo(compiled, 2, seed=5, workers=1)
+    row = table[table["replicate"] == 1].iloc[0]
+    state, _ = run_kernel(compiled, int(row["seed"]))
+    for name, value in flow_totals(compiled, state, int(row["seed"])).items():
+        assert row[name] == value, name

@@ -69,6 +69,15 @@ class CompiledScenario:
     def with_seed(self, seed: int):
         return self.params._replace(seed=np.int64(seed))
 
+    def params_at_end(self, seed: int):
+        """The parameters in force at the end of a run, after its last event (sim/model/events.py), with
+        `seed`: those a finished replicate's outcomes are computed with, as the kernel does."""
+        rows = self.initial.event_params
+        if not len(rows):
+            return self.with_seed(seed)
+        return MODEL.Params(*(np.int64(seed) if declared.name == "seed" else declared.dtype(value)
+                              for declared, value in zip(MODEL.params, rows[-1])))
+
     def lever_values(self) -> dict:
         """The declared policy levers' values in this scenario, as replicate-table columns."""
         return {lever.name: _at(self.scenario, lever.key) for lever in MODEL.levers}
