@@ -160,7 +160,7 @@ def test_without_events_nothing_is_added(default_compiled):
 
 BAD = [
     ("unknown key path", [{**FIGHTERS, "set": {"police.un.oficers": 5}}], {}, "events[0].set.police.un.oficers",
-     "not there"),
+     "'oficers' is not there; did you mean 'officers'?"),
     ("date before start", [{**FIGHTERS, "date": "2008-12-31"}], {}, "events[0].date", "on or after start_date"),
     ("date beyond horizon", [{**FIGHTERS, "date": "2011-01-01"}], {}, "events[0].date", "within the horizon"),
     ("wrong type", [{**FIGHTERS, "set": {"police.un.officers": "many"}}], {}, "events[0].set.police.un.officers",

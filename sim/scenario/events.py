@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -86,6 +87,25 @@ def _check_value(file: str, key: str, path: str, value: Any, data: dict, parse: 
                                         "once, before week 1 (set the key itself to a number)")
 
 
+def _nearest(data: dict, steps: list) -> str:
+    """'; did you mean 'officers'?' for a misspelt step of a key path, or nothing."""
+    here: Any = data
+    for step in steps:
+        if isinstance(here, dict) and isinstance(step, str) and step not in here:
+            close = difflib.get_close_matches(step, [k for k in here if isinstance(k, str)], n=1, cutoff=0.6)
+            return f"; did you mean '{close[0]}'?" if close else ""
+        if isinstance(step, str) and step.startswith("id=") and isinstance(here, list):
+            here = next((item for item in here if isinstance(item, dict) and item.get("id") == step[3:]), None)
+        elif isinstance(here, (dict, list)):
+            try:
+                here = here[step]
+            except (KeyError, IndexError, TypeError):
+                return ""
+        else:
+            return ""
+    return ""
+
+
 def _check_date(scenario: Scenario, index: int, file: str) -> int:
     event, start = scenario.events[index], scenario.start_date
     week = event_week(start, event.date)
@@ -123,7 +143,7 @@ def event_segments(scenario: Scenario, file: str, set_key_path: Callable, parse_
             try:
                 set_key_path(data, path, value, file)
             except InputError as error:
-                raise InputError(file, key, error.expected) from None
+                raise InputError(file, key, error.expected + _nearest(data, parse_key_path(path))) from None
         try:
             segment = validate(data, file)
         except InputError as together:
