@@ -212,7 +212,11 @@ def test_an_event_that_changes_nothing_simulated_is_refused(tmp_path):
     assert compile_from(load_scenario(same)).initial.write_field.shape == (0,)  # the value it has: a no-op
 
 
-@pytest.mark.parametrize("case", [BAD[0], BAD[2], BAD[6]], ids=lambda case: case[0])
+ROUTES = ("routes", [{**FIGHTERS, "set": {"organisations[0].max_routes": 1}}], {},
+          "events[0].set.organisations[0].max_routes", "the same routes")
+
+
+@pytest.mark.parametrize("case", [BAD[0], BAD[2], BAD[6], ROUTES], ids=lambda case: case[0])
 def test_bad_event_on_the_command_line_is_one_line_exit_2(tmp_path, case):
     path = scenario_file(tmp_path, case[1], **case[2])
     out = tmp_path / "run"
