@@ -273,3 +273,13 @@ def test_a_runs_outcomes_are_those_of_the_monte_carlo_replicate(tmp_path):
     state, _ = run_kernel(compiled, int(row["seed"]))
     for name, value in flow_totals(compiled, state, int(row["seed"])).items():
         assert row[name] == value, name
+
+
+def test_replicates_with_events_keep_the_series_of_single_runs(tmp_path):
+    from sim.drivers.kernel import run_replicates
+
+    compiled = compile_from(load_scenario(scenario_file(tmp_path, [DETECTION, FIGHTERS])))
+    seeds = np.array([11, 12, 13], np.int64)
+    _, _, series = run_replicates(compiled, compiled.fresh_state(), seeds, keep_series=2)
+    for k in range(2):
+        assert np.array_equal(series[k], run_kernel(compiled, int(seeds[k]))[1])
