@@ -9,7 +9,8 @@ has a schedule, a series layout or an outcome list of its own:
 * `initialise(s, p)`: before week 1, the draws of uncertain starting conditions (`sim.model.draws`),
   then the initialisation phases (`MODEL.initialisation`). Both drivers call it.
 * `apply_events(s, p, week)`: at the start of a week, the dated events of that week (sim/model/events.py):
-  their state writes, and the parameters in force from then on. Both drivers call it.
+  their state writes, and the parameters in force from then on. Both drivers call it; the kernel from
+  `run_dated_weeks`, the week loop of a replicate with events.
 * `reset(s, initial)` and `with_seed(p, seed)`: a fresh replicate without leaving numba.
 * `run_replicates(...)`: many replicates per call on one thread (`nogil`, so threads share cores).
 
