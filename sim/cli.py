@@ -106,10 +106,17 @@ def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file and say what is wrong with it, if anything."""
     path = scenario_file(scenario)
     loaded = load_scenario(path)
+    dated = ""
+    if loaded.events:  # what an event may not do to the compiled model (routes, slots) shows when compiled
+        from .model import compile_from
+
+        weeks = compile_from(loaded).initial.event_week
+        dated = f", {len(weeks)} event{'s' if len(weeks) > 1 else ''} in week{'s' if len(weeks) > 1 else ''} " \
+                f"{', '.join(str(int(week)) for week in weeks)}"
     typer.echo(f"{path}: valid scenario '{loaded.name}' ({len(loaded.network.nodes)} nodes, "
                f"{len(loaded.network.edges)} legs, {len(loaded.organisations)} organisations, "
                f"{len(loaded.conflicts)} conflicts, "
-               f"{len(loaded.police.host.units) + len(loaded.police.un.units)} police units)")
+               f"{len(loaded.police.host.units) + len(loaded.police.un.units)} police units{dated})")
 
 
 @app.command()

@@ -163,7 +163,9 @@ class ThreatNetworkModel(mesa.Model):
         self.datacollector.collect(self)  # week 0: the initial state, as Mesa convention has it
 
     def step(self) -> None:
-        """One week: the phases of the schedule (docs/ODD.md, section 3), in order."""
+        """One week: the dated events of this week, if any, then the phases of the schedule (docs/ODD.md,
+        section 3), in order."""
+        self.params = generated().apply_events(self.state, self.params, self.steps)  # the kernel's own
         state, params, week = self.state, self.params, self.steps
         for phase in MODEL.schedule:
             if phase.over is None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..scenario import Scenario, load_scenario
-from . import MODEL, draws
+from . import MODEL, draws, events
 from .declare import FLOWS
 
 
@@ -69,6 +69,15 @@ class CompiledScenario:
     def with_seed(self, seed: int):
         return self.params._replace(seed=np.int64(seed))
 
+    def params_at_end(self, seed: int):
+        """The parameters in force at the end of a run, after its last event (sim/model/events.py), with
+        `seed`: those a finished replicate's outcomes are computed with, as the kernel does."""
+        rows = self.initial.event_params
+        if not len(rows):
+            return self.with_seed(seed)
+        return MODEL.Params(*(np.int64(seed) if declared.name == "seed" else declared.dtype(value)
+                              for declared, value in zip(MODEL.params, rows[-1])))
+
     def lever_values(self) -> dict:
         """The declared policy levers' values in this scenario, as replicate-table columns."""
         return {lever.name: _at(self.scenario, lever.key) for lever in MODEL.levers}
@@ -91,8 +100,8 @@ def _check(name: str, array: np.ndarray, declared, ids: dict[str, list[str]]) ->
             raise ValueError(f"field {name}: axis {axis} ({size}) has {array.shape[axis]} rows, not {expected}")
 
 
-def compile_scenario(scenario: Scenario) -> CompiledScenario:
-    """Turn a validated scenario into arrays and parameters for either driver."""
+def _build(scenario: Scenario) -> tuple[dict, dict, Any, dict]:
+    """(ids, arrays, params, context) of a scenario, its events aside."""
     context: dict = {}
     ids = {kind: entity.ids(scenario, context) for kind, entity in MODEL.entities.items()}
     ids["flows"] = list(FLOWS.names)
@@ -103,13 +112,24 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     sites = context.get("draws", [])
     arrays.update(draws.site_arrays(sites, MODEL.drawn_fields))
     ids["draws"] = [f"{site.field}[{site.row}]" for site in sites]
+    ids["params"] = [p.name for p in MODEL.params]
+    arrays.update(events.empty_arrays())
+    params = MODEL.Params(**{p.name: p.value(scenario, context) for p in MODEL.params})
+    return ids, arrays, params, context
+
+
+def compile_scenario(scenario: Scenario) -> CompiledScenario:
+    """Turn a validated scenario into arrays and parameters for either driver."""
+    ids, arrays, params, context = _build(scenario)
+    fields, ids["events"], ids["event_writes"] = events.compile_events(
+        scenario, ids, arrays, params, lambda segment: _build(segment)[:3], getattr(scenario, "_file", "<scenario>"))
+    arrays.update(fields)
     missing = [f.name for f in MODEL.fields if f.name not in arrays]
     if missing:
         raise ValueError(f"fields declared but not built: {missing}")
     for declared in MODEL.fields:
         _check(declared.name, arrays[declared.name], declared, ids)
     initial = MODEL.State(**{f.name: arrays[f.name] for f in MODEL.fields})
-    params = MODEL.Params(**{p.name: p.value(scenario, context) for p in MODEL.params})
     layout = Layout(ids=ids, routes=[path for _, path in context.get("routes", [])])
     layout.series_columns = MODEL.series_columns(ids)
     return CompiledScenario(scenario=scenario, layout=layout, params=params, initial=initial)

@@ -218,7 +218,15 @@ CORE_FIELDS = (Field("week_totals", np.float64, ("flows",), "this week's flows")
                Field("draw_row", np.int64, ("draws",)), Field("draw_kind", np.int64, ("draws",)),
                Field("draw_a", np.float64, ("draws",)), Field("draw_b", np.float64, ("draws",)),
                Field("draw_c", np.float64, ("draws",)), Field("draw_low", np.float64, ("draws",)),
-               Field("draw_high", np.float64, ("draws",)))
+               Field("draw_high", np.float64, ("draws",)),
+               # dated events, in the order they apply (sim/model/events.py): the week of each, the
+               # parameters from then on (params, as float64), and the state elements it writes
+               Field("event_week", np.int64, ("events",), "week at whose start the event applies"),
+               Field("event_params", np.float64, ("events", "params"), "every parameter from the event on"),
+               Field("write_event", np.int64, ("event_writes",), "the event (row of event_week) that writes"),
+               Field("write_field", np.int64, ("event_writes",), "index of the field in MODEL.fields"),
+               Field("write_index", np.int64, ("event_writes",), "flat (row-major) index of the element"),
+               Field("write_value", np.float64, ("event_writes",), "the new value"))
 CORE_PARAMS = (Param("seed", None, "", np.int64, lambda scenario, context: scenario.seed, "the replicate's seed"),
                Param("horizon_weeks", "horizon_weeks", "weeks", np.int64))
 
@@ -270,7 +278,7 @@ class Model:
                              f"got {sorted(kinds)}")
         for f in self.fields:
             unknown = [axis for axis in f.shape if isinstance(axis, str) and axis not in self.entities
-                       and axis not in ("flows", "draws")]
+                       and axis not in ("flows", "draws", "events", "event_writes", "params")]
             if unknown:
                 raise ValueError(f"field {f.name} has a shape in unknown entity kinds {unknown}")
 

@@ -8,6 +8,9 @@ has a schedule, a series layout or an outcome list of its own:
 * `extract(s, p, run_row, entity_rows)`: a finished replicate's outcomes (`MODEL.outcome_columns`).
 * `initialise(s, p)`: before week 1, the draws of uncertain starting conditions (`sim.model.draws`),
   then the initialisation phases (`MODEL.initialisation`). Both drivers call it.
+* `apply_events(s, p, week)`: at the start of a week, the dated events of that week (sim/model/events.py):
+  their state writes, and the parameters in force from then on. Both drivers call it; the kernel from
+  `run_dated_weeks`, the week loop of a replicate with events.
 * `reset(s, initial)` and `with_seed(p, seed)`: a fresh replicate without leaving numba.
 * `run_replicates(...)`: many replicates per call on one thread (`nogil`, so threads share cores).
 
@@ -25,6 +28,8 @@ import tempfile
 import threading
 from functools import cache
 from pathlib import Path
+
+import numpy as np
 
 from . import MODEL, draws, rng
 from .declare import FLOWS, Flow, Outcome
@@ -79,6 +84,38 @@ def _initialise_source(aliases: dict) -> list[str]:
         lines += [f"        {'if' if index == 0 else 'elif'} s.draw_field[site] == {index}:",
                   f"            s.{name}[row] = value"]
     return lines + _phase_lines(MODEL.initialisation, aliases, "0") + ["    return"]
+
+
+def _events_source() -> list[str]:
+    """`apply_events(s, p, week)`: the events of `week` (sim/model/events.py) write their state elements
+    and give the parameters in force; `write_element` is an if-chain over the writable fields."""
+    from .events import NOT_WRITTEN
+
+    casts = {"b": "value != 0.0", "i": "int(value)", "u": "int(value)"}
+    params = ", ".join("p.seed" if q.name == "seed" else
+                       {"b": "{} != 0.0", "i": "int({})", "u": "int({})"}.get(np.dtype(q.dtype).kind, "{}")
+                       .format(f"s.event_params[event, {position}]") for position, q in enumerate(MODEL.params))
+    lines = ["@njit(cache=True, _nrt=False)", "def write_element(s, field, index, value):",
+             '    """Element `index` (flat, row-major) of field number `field` of MODEL.fields set to `value`."""']
+    first = True
+    for position, f in enumerate(MODEL.fields):
+        if f.name in NOT_WRITTEN:
+            continue
+        cast = casts.get(np.dtype(f.dtype).kind, "value")
+        target = f"s.{f.name}[index]" if len(f.shape) <= 1 else \
+            f"s.{f.name}[index // s.{f.name}.shape[1], index % s.{f.name}.shape[1]]"
+        lines += [f"    {'if' if first else 'elif'} field == {position}:", f"        {target} = {cast}"]
+        first = False
+    return lines + ["", "", "@njit(cache=True, _nrt=False)", "def apply_events(s, p, week):",
+                    '    """At the start of `week`, before its phases: each event of that week writes its elements;'
+                    ' returns the parameters in force (the seed stays the replicate\'s)."""',
+                    "    for event in range(s.event_week.shape[0]):",
+                    "        if s.event_week[event] == week:",
+                    f"            p = Params({params})",
+                    "            for w in range(s.write_event.shape[0]):",
+                    "                if s.write_event[w] == event:",
+                    "                    write_element(s, s.write_field[w], s.write_index[w], s.write_value[w])",
+                    "    return p"]
 
 
 def _series_source(aliases: dict) -> list[str]:
@@ -155,9 +192,25 @@ BATCH = '''
 def run_weeks(s, p, series):
     """Run the whole horizon of one replicate (from its initial state), writing one row of `series` per week."""
     initialise(s, p)
+    if s.event_week.shape[0] > 0:
+        run_dated_weeks(s, p, series, True)
+        return
     for week in range(1, p.horizon_weeks + 1):
         run_week(s, p, week)
         record_series(s, week, series[week - 1])
+
+
+@njit(cache=True, nogil=True)
+def run_dated_weeks(s, p, series, record):
+    """The weeks of a replicate with dated events, each applied at the start of its week (and the series if
+    `record`); returns the parameters in force at the end. A loop of its own: parameters that may change
+    within the week loop slow every week by a third, events or not."""
+    for week in range(1, p.horizon_weeks + 1):
+        p = apply_events(s, p, week)
+        run_week(s, p, week)
+        if record:
+            record_series(s, week, series[week - 1])
+    return p
 
 
 @njit(cache=True, nogil=True)
@@ -168,10 +221,13 @@ def run_replicates(s, initial, p, seeds, keep_series, series, run_rows, entity_r
         reset(s, initial)
         q = with_seed(p, seeds[r])
         initialise(s, q)
-        for week in range(1, q.horizon_weeks + 1):
-            run_week(s, q, week)
-            if r < keep_series:
-                record_series(s, week, series[r, week - 1])
+        if s.event_week.shape[0] > 0:
+            q = run_dated_weeks(s, q, series[min(r, series.shape[0] - 1)], r < keep_series)
+        else:
+            for week in range(1, q.horizon_weeks + 1):
+                run_week(s, q, week)
+                if r < keep_series:
+                    record_series(s, week, series[r, week - 1])
         extract(s, q, run_rows[r], entity_rows[r])
 '''
 
@@ -180,7 +236,7 @@ def generated_source() -> str:
     """The source of the generated kernel module."""
     aliases: dict = {}
     body = [*_week_source(aliases), "", "", *_initialise_source(aliases), "", "", *_series_source(aliases), "", "",
-            *_extract_source(aliases), "", "", *_fields_source()]
+            *_extract_source(aliases), "", "", *_fields_source(), "", "", *_events_source()]
     imports = [f"from {module} import {name} as {alias}" for alias, (module, name) in sorted(aliases.items())]
     header = ['"""Generated by sim/model/generate.py from the model\'s declarations: do not edit."""', "",
               "from numba import njit", "", "from sim.model import Params", *imports, "", ""]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +11,7 @@ from ..drivers.kernel import run_kernel
 from ..model.compile import CompiledScenario, compile_from
 from ..outputs import ResultFolder, code_fingerprint, manifest, safe_name
 from ..scenario import Scenario, scenario_hash
+from .calendar import calendar_totals, with_dates
 from .summary import edge_totals, run_summary
 
 DRIVERS = ("mesa", "kernel")
@@ -24,6 +25,8 @@ class RunResult:
     edges: pd.DataFrame  # one row per leg: kg moved and seized over the run
     compiled: CompiledScenario
     seed: int
+    # with the scenario's start_date: "monthly" and "annual" totals of the flows (sim/runners/calendar.py)
+    calendar: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def run_replicate(scenario: str | Path | Scenario | CompiledScenario, seed: int | None = None,
@@ -46,9 +49,14 @@ def run_replicate(scenario: str | Path | Scenario | CompiledScenario, seed: int 
     else:
         raise ValueError(f"driver must be one of {DRIVERS}, not {driver!r}")
     series.index = series.index.astype(int)
+    calendar = {}
+    start_date = compiled.scenario.start_date
+    if start_date is not None:  # dates on the series, and the flows by month and by year
+        calendar = {period: calendar_totals(series, start_date, period) for period in ("monthly", "annual")}
+        series = with_dates(series, start_date)
     return RunResult(series=series, agents=agents, summary=run_summary(compiled, state, seed),
                      edges=pd.DataFrame(edge_totals(compiled, state)),
-                     compiled=compiled, seed=seed)
+                     compiled=compiled, seed=seed, calendar=calendar)
 
 
 def run_identity(scenario: Scenario, seed: int, driver: str) -> dict:
@@ -61,17 +69,22 @@ def default_folder(scenario: Scenario, seed: int) -> Path:
 
 def run_to_folder(scenario: Scenario, seed: int, driver: str, out: str | Path, overwrite: bool = False,
                   scenario_file: str = "") -> RunResult:
-    """Run one replicate and write its folder: series, agents (Mesa), edges, summary, scenario, manifest.
+    """Run one replicate and write its folder: series, agents (Mesa), edges, summary, scenario, manifest;
+    with a start_date, monthly.parquet and annual.parquet (flow totals by calendar period).
 
     The folder is claimed before the run starts, so a folder that cannot be written (or is in use,
-    or holds other files) is refused before any simulating.
+    or holds other files) is refused before any simulating. The scenario is compiled before the claim:
+    an event the model cannot take is refused before anything is written.
     """
     if driver not in DRIVERS:
         raise ValueError(f"driver must be one of {DRIVERS}, not {driver!r}")
+    compiled = compile_from(scenario)
     with ResultFolder(out, "run", run_identity(scenario, seed, driver), overwrite=overwrite) as folder:
         folder.update(**manifest(scenario, seed, driver=driver, scenario_file=scenario_file))
-        result = run_replicate(scenario, seed, driver)
+        result = run_replicate(compiled, seed, driver)
         folder.write_parquet("series.parquet", result.series.reset_index())
+        for period, totals in result.calendar.items():
+            folder.write_parquet(f"{period}.parquet", totals)
         if result.agents is not None:
             folder.write_parquet("agents.parquet", result.agents)
         folder.write_parquet("edges.parquet", result.edges)

@@ -36,6 +36,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, key_path
+from .events import event_segments
 from .references import check_references
 from .schema import Scenario
 
@@ -424,6 +425,11 @@ def set_key_path(data: dict, path: str, value: Any, file: str) -> tuple[str | in
         if isinstance(step, int):
             if not isinstance(target, list) or not 0 <= step < len(target):
                 raise InputError(file, path, f"a list index that exists at '{here}'")
+        elif isinstance(target, dict) and step not in target and \
+                (whole := _whole_key(target, steps[depth:])) is not None:
+            # a mapping keyed by key paths (an event's `set`): `events[0].set.police.un.officers`
+            target[whole] = value
+            return (*resolved, whole)
         elif not isinstance(target, dict) or step not in target:
             raise InputError(file, path, f"a key that exists in the scenario; '{step}' is not there")
         resolved.append(step)
@@ -432,6 +438,12 @@ def set_key_path(data: dict, path: str, value: Any, file: str) -> tuple[str | in
         else:
             target = target[step]
     return tuple(resolved)
+
+
+def _whole_key(mapping: dict, steps: list) -> str | None:
+    """The key of `mapping` that is itself the key path `steps`, if one is."""
+    return next((key for key in mapping if isinstance(key, str) and
+                 parse_key_path(key) == steps), None)
 
 
 # --- messages -------------------------------------------------------------------------------
@@ -750,13 +762,22 @@ def validate_document(model: type[ModelT], data: dict, file: str) -> ModelT:
 
 
 def validate_scenario(data: dict, file: str, sources: _Sources | None = None) -> Scenario:
-    """Validate raw data as a Scenario, then its cross-references."""
+    """Validate raw data as a Scenario, then its cross-references, then its events (each one applied in
+    date order and the result validated again: sim/scenario/events.py)."""
     scenario = _validate(Scenario, data, file, sources, top_keys=("extends",))
     try:
         check_references(scenario, file)
+        scenario_segments(scenario, file)
     except InputError as error:
         raise (sources.relocate(error) if sources else error) from None
+    scenario._file = file
     return scenario
+
+
+def scenario_segments(scenario: Scenario, file: str = "<scenario>") -> list[tuple[int, int, Scenario]]:
+    """(event's index in the file, its week, the scenario with it and every earlier event applied), in the
+    order events apply; empty for a scenario without events."""
+    return event_segments(scenario, file, set_key_path, parse_key_path, validate_scenario)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -772,7 +793,11 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
 def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the validated scenario's canonical JSON: same content, same hash."""
-    canonical = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+    content = scenario.model_dump(mode="json", by_alias=True)
+    for key in ("start_date", "events"):  # absent and empty hash as before the calendar existed
+        if not content.get(key):
+            content.pop(key, None)
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

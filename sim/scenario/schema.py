@@ -10,9 +10,10 @@ entry can be named.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, PrivateAttr, ConfigDict, Field, field_validator, model_validator
 
 # Absurd sizes are refused before anything is allocated.
 MAX_HORIZON_WEEKS = 5200  # 100 years
@@ -419,6 +420,37 @@ class Market(Strict):
         if not 0 < value[0] <= 1 <= value[1] <= 1000:
             raise ValueError(f"[low, high] with 0 < low <= 1 <= high <= 1000; got {value}")
         return value
+def _iso_date(value):
+    """A date as YAML reads it (unquoted 2009-01-05), or the same text quoted; nothing else (a number is
+    not taken for a Unix time, a time of day is refused)."""
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"a date written YYYY-MM-DD; got {value!r}") from None
+    if isinstance(value, datetime.datetime):
+        raise ValueError(f"a date without a time of day, YYYY-MM-DD; got {value.isoformat(sep=' ')}")
+    return value
+
+
+Date = Annotated[datetime.date, BeforeValidator(_iso_date)]
+
+
+class Event(Strict):
+    """A change of the scenario at a date (docs/ODD.md, "Calendar and events"): from the start of the
+    week that holds `date`, each key path in `set` has its new value. A key the rules read every week
+    (a parameter) takes the new value from that week on; a key that sets a starting condition (fighters,
+    a unit's officers, a region's control) writes its new value into the state at that week."""
+
+    date: Date = Field(description="the day the change happens (YYYY-MM-DD); it takes effect at the start "
+                                   "of the week that holds it")
+    name: str = Field(min_length=1, max_length=200, description="what happens, in a few words")
+    set: dict[str, Any] = Field(min_length=1, max_length=1000,
+                                description="key path -> new value, e.g. police.un.officers: 9000")
+    source: str = Field(min_length=1, description="where the date and values come from, or 'assumption'")
+
+
+MAX_EVENTS = 1000
 
 
 class Scenario(Strict):
@@ -435,3 +467,9 @@ class Scenario(Strict):
     police: Police
     levers: Levers
     market: Market | None = Field(default=None, description="prices that answer to supply and demand (none: fixed prices)")
+    start_date: Date | None = Field(
+        default=None, description="the first day of week 1 (YYYY-MM-DD): series carry dates, runs write monthly "
+                                  "and annual totals, and events can be dated")
+    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS,
+                                description="dated changes of key paths (needs start_date)")
+    _file: str = PrivateAttr(default="<scenario>")  # the file it was read from, for messages about its events
