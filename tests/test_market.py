@@ -140,3 +140,22 @@ def test_an_organisation_uses_only_its_modes_and_a_latecomer_enters_when_margins
     assert series[-1, columns.index("active_organisations")] == 1 and series[:, columns.index("shipped_kg")].sum() > 0
     stays_out = compile_from(TWO_CORRIDORS, {"organisations[0].active": False, "market.required_margin": 0.95})
     assert run_kernel(stays_out, 4)[1][:, columns.index("shipped_kg")].sum() == 0
+
+
+def test_traffic_moves_to_the_other_corridor_while_the_sea_is_patrolled_and_back_after():
+    """MAOC-N patrols the direct route for two years (a dated event on, another off): the West African
+    share of shipments rises while it patrols and falls back when it stops."""
+    events = [{"date": "2006-01-02", "name": "patrols start", "set": {"police.maritime[0].detection": 0.4},
+               "source": "test"},
+              {"date": "2008-01-07", "name": "patrols stop", "set": {"police.maritime[0].detection": 0.0},
+               "source": "test"}]
+    compiled = compile_from(TWO_CORRIDORS, {"events": events})
+    columns = compiled.layout.series_columns
+    via, shipped = columns.index("via_west_africa_kg"), columns.index("shipped_kg")
+    shares = []
+    for seed in range(6):
+        series = run_kernel(compiled, seed)[1]
+        share = [series[a:b, via].sum() / series[a:b, shipped].sum() for a, b in ((26, 52), (130, 156), (234, 260))]
+        shares.append(share)
+    before, during, after = np.mean(shares, axis=0)
+    assert during > before + 0.25 and after < during - 0.25, (before, during, after)
