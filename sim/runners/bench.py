@@ -23,6 +23,7 @@ def benchmark(compiled: CompiledScenario, replicates: int = 2000, mesa_replicate
     """Measure Mesa, kernel on one thread and kernel on all cores for the same scenario."""
     workers = workers or default_workers()
     run_monte_carlo(compiled, 2, workers=1)  # compile or load the cache before timing
+    ThreatNetworkModel(compiled, rng=0).run_model()  # the Mesa path too (its own compiled calls)
 
     started = time.perf_counter()
     for seed in range(mesa_replicates):
