@@ -66,8 +66,7 @@ def _phase_lines(phases, aliases: dict, week: str) -> list[str]:
 
 
 def _week_source(aliases: dict) -> list[str]:
-    # inlined into run_horizon (see there)
-    return ["@njit(cache=True, _nrt=False, inline=\"always\")", "def run_week(s, p, week):",
+    return ["@njit(cache=True, _nrt=False)", "def run_week(s, p, week):",
             '    """One week: the phases of MODEL.schedule, in order."""', *_phase_lines(MODEL.schedule, aliases, "week")]
 
 
@@ -189,20 +188,6 @@ def _fields_source() -> list[str]:
 
 BATCH = '''
 
-@njit(cache=True, nogil=True, _nrt=False)
-def run_horizon(s, p, series, keep_series):
-    """Every week of one replicate after its initialisation, with its series rows if `keep_series`.
-
-    The week is inlined here: called, it would receive the state struct (~100 arrays, ~7 words each)
-    by value every week (measured: ~15% of the kernel's time). Without reference counting, like the
-    actions: with it, every read of a state array in the inlined week would pay an atomic increment
-    and decrement (measured: 20x slower). The callers keep it (extract's numpy_sum copies arrays)."""
-    for week in range(1, p.horizon_weeks + 1):
-        run_week(s, p, week)
-        if keep_series:
-            record_series(s, week, series[week - 1])
-
-
 @njit(cache=True, nogil=True)
 def run_weeks(s, p, series):
     """Run the whole horizon of one replicate (from its initial state), writing one row of `series` per week."""
@@ -210,7 +195,9 @@ def run_weeks(s, p, series):
     if s.event_week.shape[0] > 0:
         run_dated_weeks(s, p, series, True)
         return
-    run_horizon(s, p, series, True)
+    for week in range(1, p.horizon_weeks + 1):
+        run_week(s, p, week)
+        record_series(s, week, series[week - 1])
 
 
 @njit(cache=True, nogil=True)
@@ -237,7 +224,10 @@ def run_replicates(s, initial, p, seeds, keep_series, series, run_rows, entity_r
         if s.event_week.shape[0] > 0:
             q = run_dated_weeks(s, q, series[min(r, series.shape[0] - 1)], r < keep_series)
         else:
-            run_horizon(s, q, series[min(r, series.shape[0] - 1)], r < keep_series)
+            for week in range(1, q.horizon_weeks + 1):
+                run_week(s, q, week)
+                if r < keep_series:
+                    record_series(s, week, series[r, week - 1])
         extract(s, q, run_rows[r], entity_rows[r])
 '''
 
