@@ -450,7 +450,7 @@ def venv_site_packages() -> list[str]:
 
 
 def run_installed(inst: Installed, args: list[str], *, home: str = "readonly", cwd: Path | None = None,
-                  env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+                  env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run `python -S <args>` on the installed wheel, outside the repo, read-only where we can."""
     home_path = inst.home if home == "readonly" and inst.mounts else inst.blocked
     environment = {
