@@ -75,16 +75,28 @@ def _check_value(file: str, key: str, path: str, value: Any, data: dict, parse: 
                                     "change lists (entities, sources, markets)")
     here: Any = data  # a path through a distribution (fighters.lognormal.median) would change the draw
     for step in steps[:-1]:
-        if isinstance(step, str) and step.startswith("id=") and isinstance(here, list):
-            here = next((item for item in here if isinstance(item, dict) and item.get("id") == step[3:]), None)
-        elif isinstance(here, (dict, list)):
-            try:
-                here = here[step]
-            except (KeyError, IndexError, TypeError):
-                return  # set_key_path names the missing key
+        here = _child(here, step)
+        if here is _MISSING:
+            return  # set_key_path names the missing key
         if _is_distribution(here):
             raise InputError(file, key, "a key path to a value, not into a distribution: a distribution is drawn "
                                         "once, before week 1 (set the key itself to a number)")
+
+
+_MISSING = object()
+
+
+def _child(here: Any, step) -> Any:
+    """One step of a key path into the scenario's data (a key, an index, or `id=<id>` in a list of
+    entries), or _MISSING where there is nothing to step into."""
+    if isinstance(step, str) and step.startswith("id=") and isinstance(here, list):
+        return next((item for item in here if isinstance(item, dict) and item.get("id") == step[3:]), None)
+    if isinstance(here, (dict, list)):
+        try:
+            return here[step]
+        except (KeyError, IndexError, TypeError):
+            return _MISSING
+    return _MISSING
 
 
 def _nearest(data: dict, steps: list) -> str:
@@ -94,14 +106,8 @@ def _nearest(data: dict, steps: list) -> str:
         if isinstance(here, dict) and isinstance(step, str) and step not in here:
             close = difflib.get_close_matches(step, [k for k in here if isinstance(k, str)], n=1, cutoff=0.6)
             return f"; did you mean '{close[0]}'?" if close else ""
-        if isinstance(step, str) and step.startswith("id=") and isinstance(here, list):
-            here = next((item for item in here if isinstance(item, dict) and item.get("id") == step[3:]), None)
-        elif isinstance(here, (dict, list)):
-            try:
-                here = here[step]
-            except (KeyError, IndexError, TypeError):
-                return ""
-        else:
+        here = _child(here, step)
+        if here is _MISSING:
             return ""
     return ""
 
