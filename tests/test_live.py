@@ -55,7 +55,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_served(url: str, server: subprocess.Popen, seconds: float = 90) -> None:
+def wait_until_served(url: str, server: subprocess.Popen, seconds: float = 900) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -77,7 +77,7 @@ def live_server():
                               text=True)
     try:
         url = f"http://127.0.0.1:{port}/"
-        wait_until_served(url, server)
+        wait_until_served(url, server)  # after the model's warm-up step: minutes where numba compiles afresh
         yield url
     finally:
         server.terminate()

@@ -46,5 +46,4 @@ def register(app: typer.Typer) -> None:
         from .live import serve
 
         path = scenario_file(scenario)
-        typer.echo(f"threatnet live: http://127.0.0.1:{port} (Ctrl-C to stop)")
         raise typer.Exit(serve(path, port))

@@ -166,6 +166,17 @@ def page(scenario_path: str | Path):
                      name=f"threatnet live: {model.compiled.scenario.name}")
 
 
+def warm_up(scenario: str | Path) -> None:
+    """Build the model and take one step before the server starts, so that numba compiles the rules
+    (about two minutes the first time, then read from its cache) here rather than on the first press of
+    Step in the browser, which would seem to hang."""
+    from ..drivers.mesa import ThreatNetworkModel
+
+    print("threatnet live: preparing the model (the first time, numba compiles it: about two minutes)",
+          flush=True)
+    ThreatNetworkModel(scenario).step()
+
+
 def serve(scenario: str | Path, port: int = PORT) -> int:
     """Run the live view on 127.0.0.1:`port` until interrupted; the scenario is checked first (InputError)."""
     import os
@@ -173,6 +184,8 @@ def serve(scenario: str | Path, port: int = PORT) -> int:
     import sys
 
     load_scenario(scenario)  # bad input: one line and exit 2, before a server starts
+    warm_up(scenario)
+    print(f"threatnet live: http://127.0.0.1:{port} (Ctrl-C to stop)", flush=True)
     # Offline and private: no telemetry, no version check (both would call out), assets from solara-assets.
     env = {**os.environ, "THREATNET_LIVE_SCENARIO": str(Path(scenario).resolve()),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
