@@ -13,7 +13,7 @@ biased wherever interdiction differs between corridors; comparing the two shows 
 from __future__ import annotations
 
 from .compiler import rule
-from .declare import Module, Outcome
+from .declare import FLOWS, Module, Outcome
 from .policing import SEIZED_EUROPE_KG, SEIZED_EUROPE_VIA_WEST_AFRICA_KG
 from .trafficking import DELIVERED_KG
 
@@ -29,6 +29,17 @@ def west_africa_flow_estimated(s, p):
     seized = s.totals[SEIZED_EUROPE_KG]
     return seizure_share_estimate(s.totals[SEIZED_EUROPE_VIA_WEST_AFRICA_KG], seized, s.totals[DELIVERED_KG] + seized)
 
+
+def estimated_flows(totals):
+    """The West African flow estimated from the seizures of each period of a table of flow totals (one
+    row per period: monthly or annual totals, sim/runners/calendar.py), as UNODC estimated it per year."""
+    seized, via, delivered = (totals[FLOWS.names[index]].to_numpy(float)
+                              for index in (SEIZED_EUROPE_KG, SEIZED_EUROPE_VIA_WEST_AFRICA_KG, DELIVERED_KG))
+    arrived = delivered + seized
+    return [seizure_share_estimate(float(v), float(s), float(a)) for v, s, a in zip(via, seized, arrived)]
+
+
+ESTIMATES = {"west_africa_flow_estimated_kg": estimated_flows}
 
 MODULE = Module(
     name="observation",

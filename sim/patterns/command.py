@@ -4,8 +4,8 @@
     format_results(report) / format_targets(patterns)
 
 The run is a report: it ends normally whether patterns pass or fail. With `out`, the folder is claimed
-before anything runs (sim.outputs.ResultFolder) and receives `patterns.json`, `episodes.parquet` and
-`manifest.json`.
+before anything runs (sim.outputs.ResultFolder) and receives `patterns.json`, `episodes.parquet`,
+`annual.parquet` (where a pattern reads calendar years: one row per replicate and year) and `manifest.json`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class PatternReport:
     episodes: pd.DataFrame
     results: list[PatternResult]
     wall_seconds: float
+    annual: pd.DataFrame | None = None   # the annual table, where a pattern reads one
 
     def context(self) -> dict:
         return {"scenario": self.scenario, "patterns": self.patterns.spec.name,
@@ -52,7 +53,8 @@ def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, re
     With a scenario, every pattern is evaluated on its episodes; without one, each pattern on the
     episodes of the scenario it names (`scenario:`), each scenario run once with `replicates`
     replicates and, unless `seed` is given, its own seed."""
-    from ..runners.montecarlo import default_workers, run_monte_carlo
+    from ..runners.calendar import annual_by_replicate
+    from ..runners.montecarlo import default_workers, run_monte_carlo, run_monte_carlo_series
 
     patterns = load_patterns(patterns_path)
     groups = patterns.by_scenario(None if scenario_path is None else Path(scenario_path))
@@ -63,16 +65,28 @@ def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, re
     workers = workers or default_workers()
     name = ", ".join(scenario.name for scenario in scenarios.values())
 
+    annual_paths = {path for path, indices in groups.items() if patterns.subset(indices).reads_annual()}
+    for path in annual_paths:
+        patterns.check_calendar(scenarios[path], groups[path])
+
     def run() -> PatternReport:
         started = time.perf_counter()
-        episodes, results = [], [None] * len(patterns.patterns)
+        episodes, annuals, results = [], [], [None] * len(patterns.patterns)
         for path, indices in groups.items():
-            table = run_monte_carlo(scenarios[path], replicates, seeds[path], workers, progress=progress)
+            annual = None
+            if path in annual_paths:
+                table, series = run_monte_carlo_series(scenarios[path], replicates, seeds[path], workers, progress)
+                annual = annual_by_replicate(series, scenarios[path].start_date)
+                annuals.append(annual.assign(scenario=scenarios[path].name))
+            else:
+                table = run_monte_carlo(scenarios[path], replicates, seeds[path], workers, progress=progress)
             episodes.append(as_episodes(table, scenarios[path]))
-            for index, result in zip(indices, evaluate(episodes[-1], patterns.subset(indices), seeds[path])):
+            chosen = patterns.subset(indices)
+            for index, result in zip(indices, evaluate(episodes[-1], chosen, seeds[path], annual=annual)):
                 results[index] = result
         return PatternReport(name, patterns, replicates, next(iter(seeds.values())), pd.concat(episodes),
-                             results, round(time.perf_counter() - started, 3))
+                             results, round(time.perf_counter() - started, 3),
+                             pd.concat(annuals, ignore_index=True) if annuals else None)
 
     if out is None:
         return run()
@@ -86,6 +100,8 @@ def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, re
                                  scenarios={s.name: seeds[p] for p, s in scenarios.items()}))
         report = run()
         folder.write_parquet("episodes.parquet", report.episodes)
+        if report.annual is not None:
+            folder.write_parquet("annual.parquet", report.annual)
         folder.write_text("patterns.json", report.to_json() + "\n")
         folder.finish(wall_seconds=report.wall_seconds, **{"summary": summary(report.results)})
     return report

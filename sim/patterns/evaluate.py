@@ -139,11 +139,18 @@ def _distance(value: float | None, low: float, high: float) -> float:
     return max(low - value, value - high, 0.0) / width
 
 
-def _simulated(episodes: pd.DataFrame, pattern: Pattern, resamples: int, seed: int) -> tuple:
-    """(episodes read, value, CI low, CI high) of a pattern's statistic on the simulated episodes."""
-    if pattern.conflict is not None:
-        episodes = episodes[episodes["conflict"] == pattern.conflict]
+def _simulated(episodes: pd.DataFrame, pattern: Pattern, resamples: int, seed: int,
+               annual: pd.DataFrame | None = None) -> tuple:
+    """(rows read, value, CI low, CI high) of a pattern's statistic on the simulated episodes, or on the
+    annual table for a statistic of calendar years."""
     statistic, arguments = pattern.statistic.statistic, pattern.statistic.arguments
+    if statistic.table == "annual":
+        if annual is None:
+            raise ValueError(f"pattern {pattern.name} reads the annual table, and none was given "
+                             "(the scenario needs a start_date)")
+        episodes = annual
+    elif pattern.conflict is not None:
+        episodes = episodes[episodes["conflict"] == pattern.conflict]
     value = _number(statistic.value(episodes, arguments))
     ci_low = ci_high = None
     if resamples > 0:
@@ -167,9 +174,10 @@ def evaluate_pattern(episodes: pd.DataFrame, pattern: Pattern, band: TargetBand,
         distance=_distance(value, band.low, band.high))
 
 
-def evaluate(episodes: pd.DataFrame, patterns: Patterns, seed: int, resamples: int | None = None
-             ) -> list[PatternResult]:
-    """Every pattern of `patterns` on `episodes` (the common format, sim.patterns.episodes).
+def evaluate(episodes: pd.DataFrame, patterns: Patterns, seed: int, resamples: int | None = None,
+             annual: pd.DataFrame | None = None) -> list[PatternResult]:
+    """Every pattern of `patterns` on `episodes` (the common format, sim.patterns.episodes), and the
+    statistics of calendar years on `annual` (sim.patterns.annual).
 
     `seed` seeds the bootstrap of the simulated CIs; UCDP bands use the pattern file's own seed, so a
     band does not move with the simulation seed. Same inputs, same seed: same numbers. `resamples`
@@ -183,7 +191,7 @@ def evaluate(episodes: pd.DataFrame, patterns: Patterns, seed: int, resamples: i
     for pattern, band in zip(patterns.patterns, bands(patterns)):
         key = (pattern.statistic.name, pattern.statistic.arguments.model_dump_json(), pattern.conflict)
         if key not in known:
-            known[key] = _simulated(episodes, pattern, resamples, seed)
+            known[key] = _simulated(episodes, pattern, resamples, seed, annual)
         results.append(evaluate_pattern(episodes, pattern, band, resamples, seed, known[key]))
     return results
 

@@ -29,6 +29,7 @@ reported through the scenario loader: one line naming the file, the key path and
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass
@@ -127,6 +128,12 @@ class Pattern(Strict):
     source: str = Field(min_length=1, description="where the pattern comes from (FACTS-2 section)")
     role: Literal["fit", "test"] = Field(description="fit: calibration may use it; test: held out")
 
+    @model_validator(mode="after")
+    def _conflict_of_episodes(self):
+        if self.conflict is not None and self.statistic.statistic.table != "episodes":
+            raise ValueError(f"conflict selects episodes; {self.statistic.name} reads the annual table")
+        return self
+
 
 class PatternFile(Strict):
     """A pattern file, validated as strictly as a scenario."""
@@ -166,6 +173,30 @@ class Patterns:
                                  f"got '{conflict}'")
 
 
+    def reads_annual(self) -> bool:
+        """Whether a pattern reads the annual table (a statistic of calendar years)."""
+        return any(pattern.statistic.statistic.table == "annual" for pattern in self.patterns)
+
+    def check_calendar(self, scenario, indices: list[int]) -> None:
+        """The scenario has a start date and runs through every year its patterns (at `indices`) read;
+        InputError naming the first pattern that reads a year it does not."""
+        if scenario.start_date is None:
+            raise InputError(str(self.file), "patterns", f"scenario {scenario.name} to have a start_date: "
+                             "statistics of calendar years read its annual totals")
+        from ..scenario.events import week_start
+
+        first = scenario.start_date.year
+        last = (week_start(scenario.start_date, int(scenario.horizon_weeks) + 1) - datetime.timedelta(days=1)).year
+        for index in indices:
+            pattern = self.patterns[index]
+            if pattern.statistic.statistic.table != "annual":
+                continue
+            for year in pattern.statistic.arguments.years():
+                if not first <= year <= last:
+                    raise InputError(str(self.file), f"patterns[{index}].statistic.{pattern.statistic.name}",
+                                     f"years within scenario {scenario.name}'s calendar ({first}-{last}); "
+                                     f"got {year}")
+
     def subset(self, indices: list[int]) -> Patterns:
         """The patterns at `indices`, as a pattern file of their own (same name, seed and bootstrap)."""
         return Patterns(self.spec.model_copy(update={"patterns": [self.patterns[i] for i in indices]}), self.file)
@@ -187,6 +218,19 @@ class Patterns:
         return groups
 
 
+def _check_annual(file: str, index: int, pattern: Pattern) -> None:
+    """Every outcome a statistic of calendar years names is a column of the annual table."""
+    from .annual import annual_outcomes
+
+    known = annual_outcomes()
+    arguments = pattern.statistic.arguments
+    for key in ("outcome", "numerator", "denominator"):
+        name = getattr(arguments, key, None)
+        if name is not None and name not in known:
+            raise InputError(file, f"patterns[{index}].statistic.{pattern.statistic.name}.{key}",
+                             f"a flow of the weekly series or an estimate ({', '.join(known)}); got '{name}'")
+
+
 def load_patterns(path: str | Path) -> Patterns:
     """Read and check a pattern file; raise InputError at the first problem."""
     path = Path(path)
@@ -198,6 +242,8 @@ def load_patterns(path: str | Path) -> Patterns:
             raise InputError(file, f"patterns[{index}].name", f"a name no other pattern has; "
                                                               f"patterns[{seen[pattern.name]}] is '{pattern.name}' too")
         seen[pattern.name] = index
+        if pattern.statistic.statistic.table == "annual":
+            _check_annual(file, index, pattern)
         episode = getattr(pattern.statistic.arguments, "ucdp_episode", None)
         if episode is not None:
             from .ucdp import ucdp_episode

@@ -27,6 +27,9 @@ Definitions (durations in years = weeks / 52.18; `sample: war` keeps episodes th
 * `victory_ratio`: government victories over rebel victories.
 * `duration_rank`: Kaplan-Meier share of episodes ended within `years` (or within the duration of the
   UCDP episode `ucdp_episode`): where a real war's duration falls in the simulated distribution.
+
+The statistics of calendar years (annual totals, changes and ratios of flows, over replicates) read the
+annual table instead: sim/patterns/annual.py.
 """
 
 from __future__ import annotations
@@ -299,16 +302,19 @@ class Statistic:
     """A named statistic of an episodes table, with its arguments, unit and how to compute it."""
 
     name: str
-    arguments: type[Arguments]
+    arguments: type[BaseModel]
     compute: Callable[[Columns, Weights, Arguments], np.ndarray]
     unit: str
     label: Callable[[Arguments], str]
     reference: Callable[[pd.DataFrame, Arguments], float] | None = None  # lifelines' point value
+    table: str = "episodes"        # what it reads: the episodes table, or the annual table (sim.patterns.annual)
+    columns: Callable[[pd.DataFrame], object] = Columns.of
+    lowest: float = 0.0            # the lowest value it can take (a change can fall to -1)
 
     @property
     def bounds(self) -> tuple[float, float]:
         """The values the statistic can take: a band is clipped to them."""
-        return (0.0, 1.0) if self.unit == "share" else (0.0, math.inf)
+        return (self.lowest, 1.0) if self.unit == "share" else (self.lowest, math.inf)
 
     def value(self, episodes: pd.DataFrame, arguments: Arguments) -> float:
         """The statistic of the whole table (NaN where undefined: no episodes of the kind it needs)."""
@@ -316,7 +322,7 @@ class Statistic:
             return math.nan
         if self.reference is not None:
             return self.reference(episodes, arguments)
-        return float(self.compute(Columns.of(episodes), Weights.ones(len(episodes)), arguments)[0])
+        return float(self.compute(self.columns(episodes), Weights.ones(len(episodes)), arguments)[0])
 
     def bootstrap(self, episodes: pd.DataFrame, arguments: Arguments, clusters: np.ndarray, resamples: int,
                   seed: int) -> np.ndarray:
@@ -324,7 +330,7 @@ class Statistic:
         replicates, whose conflicts share a world), seeded. NaN where a resample leaves it undefined."""
         if len(episodes) == 0:
             return np.full(resamples, np.nan)
-        columns = Columns.of(episodes)
+        columns = self.columns(episodes)
         return np.concatenate([self.compute(columns, weights, arguments)
                                for weights in resample_weights(clusters, resamples, seed)])
 
@@ -383,6 +389,11 @@ STATISTICS: dict[str, Statistic] = {statistic.name: statistic for statistic in (
               lambda a: f"government to rebel victories{_sample(a)}"),
     Statistic("duration_rank", DurationRankArguments, duration_rank, "share", _rank_label),
 )}
+
+
+from .annual import ANNUAL_STATISTICS  # noqa: E402  (built on Statistic and Weights above)
+
+STATISTICS.update({statistic.name: statistic for statistic in ANNUAL_STATISTICS})
 
 
 def statistic_value(episodes: pd.DataFrame, name: str, **arguments) -> float:

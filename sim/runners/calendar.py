@@ -5,7 +5,8 @@ its `date` is that first day. A month's or a year's total of a flow is the sum o
 run that fall in it of one seventh of the flow of the day's week: a week that straddles two months is
 shared between them by its days, so months of 28 to 31 days get their share and no total jumps
 because a month happens to hold four or five week starts. `days` says how many days of the run a
-period holds (the first and last periods of a run are usually partial).
+period holds (the first and last periods of a run are usually partial). Each period also carries the
+West African flow as UNODC would have estimated it from that period's seizures (sim/model/observation.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import MODEL
+from ..model.observation import ESTIMATES
 from ..scenario.events import week_start
 
 PERIODS = {"monthly": "M", "annual": "Y"}
@@ -45,4 +47,18 @@ def calendar_totals(series: pd.DataFrame, start_date: datetime.date, period: str
     grouped = table.groupby("period", sort=True)
     totals = grouped[flows].sum()
     totals.insert(0, "days", grouped.size())
+    for name, estimate in ESTIMATES.items():  # what the period's seizures would have led UNODC to estimate
+        totals[name] = estimate(totals)
     return totals.reset_index()
+
+
+def annual_by_replicate(series: pd.DataFrame, start_date: datetime.date) -> pd.DataFrame:
+    """The annual table of many replicates (sim/patterns/annual.py): from weekly series with `replicate`
+    and `week` columns, one row per replicate and calendar year, `year` and `days` first."""
+    tables = []
+    for replicate, weekly in series.groupby("replicate", sort=True):
+        annual = calendar_totals(weekly.drop(columns="replicate").set_index("week"), start_date, "annual")
+        annual.insert(0, "year", [period.year for period in annual.pop("period")])
+        annual.insert(0, "replicate", int(replicate))
+        tables.append(annual)
+    return pd.concat(tables, ignore_index=True)

@@ -135,6 +135,23 @@ def run_monte_carlo(scenario: str | Path | Scenario | CompiledScenario, replicat
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 
 
+def run_monte_carlo_series(scenario: str | Path | Scenario | CompiledScenario, replicates: int,
+                           seed: int | None = None, workers: int | None = None,
+                           progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`run_monte_carlo` keeping every replicate's weekly series: (replicate table, series with a
+    `replicate` column)."""
+    compiled = compile_from(scenario)
+    seed = int(compiled.params.seed if seed is None else seed)
+    tables, series = [], []
+    for table, sampled in iterate_chunks(compiled, replicates, seed, workers or default_workers(),
+                                         series_sample=replicates):
+        tables.append(table)
+        series.append(sampled)
+        if progress:
+            progress(table["replicate"].nunique())
+    return pd.concat(tables, ignore_index=True), pd.concat(series, ignore_index=True)
+
+
 def finished_chunks(folder: Path) -> int:
     """How many chunks a previous run wrote: part-00000 ... part-(n-1), no gaps (each written whole)."""
     count = 0
