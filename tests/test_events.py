@@ -100,7 +100,7 @@ def _series(path: Path, overrides: dict | None = None):
     mesa = model.series().reset_index().to_numpy()
     assert np.array_equal(mesa, kernel), "Mesa and kernel differ with events"
     for name in State._fields:
-        assert np.array_equal(getattr(model.state, name), getattr(state, name)), name
+        assert np.array_equal(getattr(model.state, name), getattr(state, name), equal_nan=True), name
     return kernel, compiled.layout.series_columns
 
 

@@ -122,7 +122,7 @@ def test_mesa_equals_kernel_with_the_market():
         state, series = run_kernel(compiled, seed)
         assert np.array_equal(model.series().reset_index().to_numpy(), series)
         for field in State._fields:
-            assert np.array_equal(getattr(model.state, field), getattr(state, field)), field
+            assert np.array_equal(getattr(model.state, field), getattr(state, field), equal_nan=True), field
 
 
 def test_an_organisation_uses_only_its_modes_and_a_latecomer_enters_when_margins_allow():
