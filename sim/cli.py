@@ -308,7 +308,8 @@ def patterns(
             interrupted("nothing is kept (patterns run in memory)", error, resumable=False)
     typer.echo(report.to_json() if json_output else command.format_results(report))
     if out and not json_output:
-        typer.echo(f"wrote {out}/ (patterns.json, episodes.parquet)")
+        written = "patterns.json, episodes.parquet" + (", annual.parquet" if report.annual is not None else "")
+        typer.echo(f"wrote {out}/ ({written})")
 
 
 @app.command()
