@@ -107,16 +107,10 @@ def score(calibration: Calibration, values: dict[str, float], replicates: int, s
     """Run the scenario with `values` and evaluate the patterns: (results, fit distance)."""
     from ..model import compile_from
     from ..patterns import as_episodes, distance, evaluate, load_patterns
-    from ..runners.calendar import annual_by_replicate
-    from ..runners.montecarlo import run_monte_carlo, run_monte_carlo_series
+    from ..patterns.command import simulate
     compiled = compile_from(calibration.scenario_path, values)
     patterns = load_patterns(calibration.patterns_path)
-    annual = None
-    if patterns.reads_annual():  # statistics of calendar years: keep every replicate's series
-        table, series = run_monte_carlo_series(compiled, replicates, seed=seed)
-        annual = annual_by_replicate(series, compiled.scenario.start_date)
-    else:
-        table = run_monte_carlo(compiled, replicates, seed=seed)
+    table, annual = simulate(compiled, replicates, seed, patterns.reads_annual())
     results = evaluate(as_episodes(table), patterns, seed, resamples=resamples, annual=annual)
     return results, distance(results, roles=("fit",))
 

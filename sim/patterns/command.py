@@ -45,6 +45,20 @@ class PatternReport:
         return results_json(self.results, **self.context())
 
 
+def simulate(scenario, replicates: int, seed: int, annual: bool, workers: int | None = None,
+             progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The replicate table of a scenario (a Scenario or a compiled one) and, with `annual`, its annual
+    table (every replicate's series kept and totalled by calendar year)."""
+    from ..runners.calendar import annual_by_replicate
+    from ..runners.montecarlo import run_monte_carlo, run_monte_carlo_series
+
+    if not annual:
+        return run_monte_carlo(scenario, replicates, seed, workers, progress=progress), None
+    table, series = run_monte_carlo_series(scenario, replicates, seed, workers, progress)
+    start_date = getattr(scenario, "scenario", scenario).start_date  # a compiled scenario carries its scenario
+    return table, annual_by_replicate(series, start_date)
+
+
 def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, replicates: int = 200,
                  seed: int | None = None, workers: int | None = None, out: str | Path | None = None,
                  overwrite: bool = False, progress: Callable[[int], None] | None = None) -> PatternReport:
@@ -53,8 +67,7 @@ def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, re
     With a scenario, every pattern is evaluated on its episodes; without one, each pattern on the
     episodes of the scenario it names (`scenario:`), each scenario run once with `replicates`
     replicates and, unless `seed` is given, its own seed."""
-    from ..runners.calendar import annual_by_replicate
-    from ..runners.montecarlo import default_workers, run_monte_carlo, run_monte_carlo_series
+    from ..runners.montecarlo import default_workers
 
     patterns = load_patterns(patterns_path)
     groups = patterns.by_scenario(None if scenario_path is None else Path(scenario_path))
@@ -73,13 +86,9 @@ def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, re
         started = time.perf_counter()
         episodes, annuals, results = [], [], [None] * len(patterns.patterns)
         for path, indices in groups.items():
-            annual = None
-            if path in annual_paths:
-                table, series = run_monte_carlo_series(scenarios[path], replicates, seeds[path], workers, progress)
-                annual = annual_by_replicate(series, scenarios[path].start_date)
+            table, annual = simulate(scenarios[path], replicates, seeds[path], path in annual_paths, workers, progress)
+            if annual is not None:
                 annuals.append(annual.assign(scenario=scenarios[path].name))
-            else:
-                table = run_monte_carlo(scenarios[path], replicates, seeds[path], workers, progress=progress)
             episodes.append(as_episodes(table, scenarios[path]))
             chosen = patterns.subset(indices)
             for index, result in zip(indices, evaluate(episodes[-1], chosen, seeds[path], annual=annual)):
