@@ -58,3 +58,15 @@ def test_a_bad_calibration_file_is_one_line_naming_the_key(tmp_path):
     result = subprocess.run([*THREATNET, "calibrate", str(bad_range)], capture_output=True, text=True)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "parameters[0]" in result.stderr and "low < high" in result.stderr
+
+
+def test_a_shared_assumption_sets_every_key_it_names(tmp_path):
+    shared = {"key": "police.alert_gain", "also": ["police.alert_decay_per_week"], "range": [0.1, 0.3],
+              "source": "assumption"}
+    spec = load_calibration(small_calibration(tmp_path, parameters=[shared])).spec
+    from sim.analysis.calibrate import to_values
+    assert to_values(spec, [0.5]) == pytest.approx({"police.alert_gain": 0.2, "police.alert_decay_per_week": 0.2})
+    bad = small_calibration(tmp_path, parameters=[{**shared, "also": ["police.no_such_key"]}])
+    with pytest.raises(InputError) as caught:
+        load_calibration(bad)
+    assert "no_such_key" in str(caught.value)

@@ -32,6 +32,7 @@ class Searched(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     key: str = Field(min_length=1, description="scenario key path")
+    also: list[str] = Field(default=[], description="key paths that take the same value (one assumption shared by several keys)")
     range: list[float] = Field(min_length=2, max_length=2, description="[low, high]")
     log: bool = Field(default=False, description="search the logarithm (a range over orders of magnitude)")
     source: str = Field(min_length=1, description="why this range (an assumption, or a source)")
@@ -75,18 +76,19 @@ def load_calibration(path: str | Path) -> Calibration:
     scenario_path, patterns_path = path.parent / spec.scenario, path.parent / spec.patterns
     load_scenario(scenario_path)
     load_patterns(patterns_path)
-    for index, parameter in enumerate(spec.parameters):  # every key exists and takes a number
-        load_scenario(scenario_path, {parameter.key: float(parameter.range[0])})
+    for parameter in spec.parameters:  # every key exists and takes a number
+        load_scenario(scenario_path, {key: float(parameter.range[0]) for key in (parameter.key, *parameter.also)})
     return Calibration(spec, path, scenario_path, patterns_path)
 
 
 def to_values(spec: CalibrationSpec, unit: np.ndarray) -> dict[str, float]:
-    """A point of the unit box as scenario values."""
+    """A point of the unit box as scenario values (a parameter's `also` keys take its value)."""
     values = {}
     for parameter, u in zip(spec.parameters, unit):
         low, high = parameter.range
-        values[parameter.key] = float(math.exp(math.log(low) + u * (math.log(high) - math.log(low)))
-                                      if parameter.log else low + u * (high - low))
+        value = float(math.exp(math.log(low) + u * (math.log(high) - math.log(low)))
+                      if parameter.log else low + u * (high - low))
+        values.update({key: value for key in (parameter.key, *parameter.also)})
     return values
 
 
@@ -159,7 +161,8 @@ def run_calibration(path: str | Path, out: str | Path, overwrite: bool = False, 
         started = time.perf_counter()
         points = search(calibration, progress)
         best = points.sort_values(["distance", "closeness"], kind="stable").iloc[0]
-        chosen = {parameter.key: float(best[parameter.key]) for parameter in spec.parameters}
+        chosen = {key: float(best[parameter.key]) for parameter in spec.parameters
+                  for key in (parameter.key, *parameter.also)}
         results, fit = score(calibration, chosen, spec.confirm_replicates, spec.seed + 1, resamples=None)
         folder.write_parquet("points.parquet", points)
         folder.write_text("chosen.yaml", "".join(f"{key}: {value:.6g}\n" for key, value in chosen.items()))
