@@ -102,17 +102,22 @@ def test_live_view_steps_the_model_in_the_browser(live_server, tmp_path):
         try:
             page.goto(live_server)
             page.get_by_text("Step: 0").wait_for(timeout=60_000)
-            images = page.locator("img")
-            images.first.wait_for(timeout=60_000)
-            page.wait_for_timeout(1000)
-            before = images.evaluate_all("images => images.map(image => image.src)")
+            # Solara redraws by replacing the <img> elements: wait for two drawn images, never a fixed sleep
+            drawn = "Array.from(document.images).filter(image => image.src && image.complete).map(image => image.src)"
+            page.wait_for_function(f"{drawn}.length >= 2", timeout=60_000)
+            before = page.evaluate(drawn)
             step = page.get_by_role("button", name="Step")
             for _ in range(3):
                 step.click()
                 page.wait_for_timeout(400)
             page.get_by_text("Step: 3").wait_for(timeout=60_000)
-            page.wait_for_timeout(2000)
-            after = images.evaluate_all("images => images.map(image => image.src)")
+            try:  # the drawings are redrawn after the counter moves; a timeout leaves `after` as it is for the asserts
+                page.wait_for_function(f"(before => {{ const now = {drawn}; return now.length >= 2 && "
+                                       "now.filter((src, i) => src !== before[i]).length >= 2; })",
+                                       arg=before, timeout=30_000)
+            except Exception:  # noqa: BLE001 - the assertions below say what was drawn
+                pass
+            after = page.evaluate(drawn)
             page.screenshot(path=str(screenshots / "live-after-3-steps.png"))
         finally:
             browser.close()
