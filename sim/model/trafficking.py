@@ -37,6 +37,8 @@ SHIPMENTS_UNFUNDED = FLOWS.flow("trafficking", "shipments_unfunded", "shipments"
                                 "shipments not bought for lack of cash and credit", False, False)
 VIA_WEST_AFRICA_KG = FLOWS.flow("trafficking", "via_west_africa_kg", "kg",
                                 "cocaine shipped on routes through West Africa (the true flow)")
+PROTECTED_KG = FLOWS.flow("trafficking", "protected_kg", "kg",
+                          "cocaine that paid a protection fee (once per hub that took one)", True, False)
 
 
 # ------------------------------------------------------------------------------------------ rules
@@ -117,7 +119,8 @@ def choose_route(value_shares, rationality, draw, weights):
 def protection_tax_usd(kg, local_price_usd_per_kg, tax_share):
     """Tax a faction takes from a shipment crossing its territory: kg * local price * share.
 
-    Protection fees per kg were not found (FACTS 2.3, gaps): the share is an assumption.
+    A fee of about US$1,000/kg was demanded in Guinea-Bissau (FACTS-2 S202), about a tenth of the hub
+    price; as a share it moves with the hub price the market sets.
     """
     return kg * local_price_usd_per_kg * tax_share
 
@@ -305,6 +308,7 @@ def move_shipment(s, p, slot, week):
         s.org_cash_usd[org] -= tax
         s.bel_income_week[faction, CRIME] += tax
         s.week_totals[TAXES_USD] += tax
+        s.week_totals[PROTECTED_KG] += kg
 
     if s.route_ptr[route] + s.ship_leg[slot] + 1 == s.route_ptr[route + 1]:
         revenue = kg * s.node_price[node]

@@ -63,7 +63,26 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         if not getattr(node, "_keys_checked", False):  # check the keys as written, before merging
             self._check_unique(node)
             node._keys_checked = True  # type: ignore[attr-defined]
+        self._join_merge_list(node)
         super().flatten_mapping(node)
+
+    def _join_merge_list(self, node: yaml.MappingNode) -> None:
+        """`<<: [*a, *b]` as one mapping in which earlier mappings win, as the merge key specification says
+        (PyYAML 6.0.4 lets later ones win); whatever is not a list of mappings is left to PyYAML to refuse."""
+        for index, (key_node, value_node) in enumerate(node.value):
+            if key_node.tag != MERGE_TAG or not isinstance(value_node, yaml.SequenceNode) \
+                    or not all(isinstance(item, yaml.MappingNode) for item in value_node.value):
+                continue
+            pairs, seen = [], set()
+            for item in value_node.value:
+                self.flatten_mapping(item)
+                for pair in item.value:
+                    if (pair[0].tag, pair[0].value) not in seen:
+                        seen.add((pair[0].tag, pair[0].value))
+                        pairs.append(pair)
+            joined = yaml.MappingNode("tag:yaml.org,2002:map", pairs, value_node.start_mark, value_node.end_mark)
+            joined._keys_checked = True  # type: ignore[attr-defined]
+            node.value[index] = (key_node, joined)
 
     def _check_unique(self, node: yaml.MappingNode) -> None:
         seen: set = set()
