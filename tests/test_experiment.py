@@ -181,3 +181,21 @@ def test_without_a_hazard_ratio_the_restricted_mean_decides_the_verdict():
         "conflicts lasted longer"
     assert verdict({**none, "rmst_ratio": 1.0, "rmst_ratio_ci_low": 1.0, "rmst_ratio_ci_high": 1.0}).startswith("no ")
     assert verdict({**none, "rmst_ratio": None, "rmst_ratio_ci_low": None, "rmst_ratio_ci_high": None}) == "no estimate"
+
+
+def test_conflicts_that_disagree_in_direction_are_named_and_the_pooled_figure_is_flagged():
+    """An arm that shortens one war and lengthens another: the answer says so, naming both."""
+    from sim.analysis.survival import conflict_sentence
+
+    def conflict(name, ratio, low, high):
+        return {"conflict": name, "hazard_ratio": ratio, "hazard_ratio_ci_low": low, "hazard_ratio_ci_high": high,
+                "median_weeks": None, "rmst_ratio": None, "rmst_ratio_ci_low": None, "rmst_ratio_ci_high": None,
+                "median_ratio": None, "median_ratio_ci_low": None, "median_ratio_ci_high": None}
+
+    summary = {"conflict_names": {"a": "Atlantis government against rebels", "b": "Borduria against rebels"}}
+    base = {"conflicts": [conflict("a", None, None, None), conflict("b", None, None, None)]}
+    opposite = {"conflicts": [conflict("a", 2.0, 1.5, 2.5), conflict("b", 0.2, 0.1, 0.3)]}
+    same_way = {"conflicts": [conflict("a", 2.0, 1.5, 2.5), conflict("b", 1.6, 1.2, 2.0)]}
+    text = conflict_sentence(summary, opposite, base)
+    assert "disagree in direction (ended sooner: Atlantis; lasted longer: Borduria)" in text
+    assert "disagree" not in conflict_sentence(summary, same_way, base)

@@ -428,7 +428,24 @@ def conflict_sentence(summary: dict, record: dict, base: dict) -> str:
     text = "By conflict: " + "; ".join(changed)
     if unchanged:
         text += f"; no detectable difference in {', '.join(unchanged)}"
-    return text + "."
+    return text + "." + _opposite_directions(summary, record)
+
+
+def _opposite_directions(summary: dict, record: dict) -> str:
+    """A warning where the arm shortens some conflicts and lengthens others: pooled figures then average
+    opposite effects, and only the conflict-by-conflict figures answer."""
+    names = summary.get("conflict_names") or {}
+    ways = {"sooner": [], "longer": []}
+    for mine in record["conflicts"]:
+        said = verdict(mine)
+        for way, found in ways.items():
+            if said.endswith(way):
+                found.append(conflict_label(names.get(mine["conflict"], mine["conflict"])))
+    if not (ways["sooner"] and ways["longer"]):
+        return ""
+    return (f" The conflicts disagree in direction (ended sooner: {', '.join(ways['sooner'])}; lasted longer: "
+            f"{', '.join(ways['longer'])}), so the pooled figures average opposite effects: read them conflict "
+            f"by conflict.")
 
 
 def format_experiment_markdown(summary: dict) -> str:
