@@ -90,6 +90,7 @@ def live_server():
 @needs_browser
 def test_live_view_steps_the_model_in_the_browser(live_server, tmp_path):
     screenshots = tmp_path
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -103,7 +104,8 @@ def test_live_view_steps_the_model_in_the_browser(live_server, tmp_path):
             page.goto(live_server)
             page.get_by_text("Step: 0").wait_for(timeout=60_000)
             # Solara redraws by replacing the <img> elements: wait for two drawn images, never a fixed sleep
-            drawn = "Array.from(document.images).filter(image => image.src && image.complete).map(image => image.src)"
+            drawn = ("Array.from(document.images).filter(image => image.src && image.complete && image.naturalWidth > 0)"
+                     ".map(image => image.src)")
             page.wait_for_function(f"{drawn}.length >= 2", timeout=60_000)
             before = page.evaluate(drawn)
             step = page.get_by_role("button", name="Step")
@@ -115,7 +117,7 @@ def test_live_view_steps_the_model_in_the_browser(live_server, tmp_path):
                 page.wait_for_function(f"(before => {{ const now = {drawn}; return now.length >= 2 && "
                                        "now.filter((src, i) => src !== before[i]).length >= 2; })",
                                        arg=before, timeout=30_000)
-            except Exception:  # noqa: BLE001 - the assertions below say what was drawn
+            except PlaywrightTimeout:  # the assertions below say what was drawn
                 pass
             after = page.evaluate(drawn)
             page.screenshot(path=str(screenshots / "live-after-3-steps.png"))

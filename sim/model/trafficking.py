@@ -120,7 +120,7 @@ def protection_tax_usd(kg, local_price_usd_per_kg, tax_share):
     """Tax a faction takes from a shipment crossing its territory: kg * local price * share.
 
     A fee of about US$1,000/kg was demanded in Guinea-Bissau (FACTS-2 S202), about a tenth of the hub
-    price; as a share it moves with the hub price the market sets.
+    price. Each hub's holder takes its own fee, so a shipment crossing several held hubs pays each.
     """
     return kg * local_price_usd_per_kg * tax_share
 

@@ -56,7 +56,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that refuses a key given twice (YAML would keep the last silently).
 
     Merge keys (`<<: *defaults`) work as in SafeLoader: the merged keys come first and the
-    mapping's own keys override them. Only the keys written in one mapping must be unique.
+    mapping's own keys override them; in a merge list (`<<: [*a, *b]`) earlier mappings win, as the
+    merge key specification says. Only the keys written in one mapping must be unique.
     """
 
     def flatten_mapping(self, node: yaml.MappingNode) -> None:
@@ -71,8 +72,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         (PyYAML 6.0.4 lets later ones win); whatever is not a list of mappings is left to PyYAML to refuse."""
         for index, (key_node, value_node) in enumerate(node.value):
             if key_node.tag != MERGE_TAG or not isinstance(value_node, yaml.SequenceNode) \
-                    or not all(isinstance(item, yaml.MappingNode) for item in value_node.value):
-                continue
+                    or not all(isinstance(item, yaml.MappingNode) for item in value_node.value) \
+                    or any(getattr(item, "_joining", False) for item in value_node.value):
+                continue  # not a list of mappings, or one that merges a mapping being joined: PyYAML's way
+            node._joining = True  # type: ignore[attr-defined]
             pairs, seen = [], set()
             for item in value_node.value:
                 self.flatten_mapping(item)
@@ -83,6 +86,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             joined = yaml.MappingNode("tag:yaml.org,2002:map", pairs, value_node.start_mark, value_node.end_mark)
             joined._keys_checked = True  # type: ignore[attr-defined]
             node.value[index] = (key_node, joined)
+            node._joining = False  # type: ignore[attr-defined]
 
     def _check_unique(self, node: yaml.MappingNode) -> None:
         seen: set = set()
