@@ -460,3 +460,19 @@ def test_pattern_checks_place_each_value_within_its_band():
 def test_a_patterns_folder_gets_a_report_that_opens_with_the_count(results):
     page = report_html(results["patterns"])
     assert "patterns inside their bands" in page and "Simulated against real" in page
+
+
+def test_run_summary_shows_the_true_west_african_flow_beside_its_estimate():
+    """The terminal summary of a run puts the true flow through West Africa beside the estimate made from
+    seizures as UNODC made it, per year, and the fees armed sides took; without those flows it says nothing."""
+    from sim.views.text import format_summary
+
+    summary = {"scenario": "s", "seed": 1, "horizon_weeks": 104, "conflicts": [], "tonnes_shipped_per_year": 10.0,
+               "tonnes_seized_per_year": 1.0, "tonnes_seized_in_west_africa_per_year": 0.5,
+               "tonnes_delivered_per_year": 9.0, "seizure_rate": 0.1, "criminal_revenue_usd_per_year": 4e8,
+               "belligerent_funding_share_from_crime": 0.2, "protection_taxes_usd_per_year": 3e6,
+               "totals": {"via_west_africa_kg": 8000.0, "west_africa_flow_estimated_kg": 5000.0}}
+    assert ("through West Africa: 4.0 t a year (as UNODC would estimate it from seizures: 2.5 t); protection fees "
+            "to armed sides US$3.0 M a year") in format_summary(summary)
+    summary["totals"] = {}
+    assert "through West Africa" not in format_summary(summary)
