@@ -65,6 +65,8 @@ def run_summary(compiled: CompiledScenario, state: State, seed: int) -> dict:
         "tonnes_seized_per_year": flows["seized_kg"] / 1000 / years,
         "tonnes_delivered_per_year": flows["delivered_kg"] / 1000 / years,
         "tonnes_seized_in_west_africa_per_year": flows["seized_west_africa_kg"] / 1000 / years,
+        "tonnes_via_west_africa_per_year": flows["via_west_africa_kg"] / 1000 / years,
+        "tonnes_west_africa_estimated_per_year": flows["west_africa_flow_estimated_kg"] / 1000 / years,
         "seizure_rate": flows["seizure_rate"],
         "criminal_revenue_usd_per_year": flows["criminal_revenue_usd"] / years,
         "protection_taxes_usd_per_year": flows["taxes_usd"] / years,

@@ -15,21 +15,11 @@ def format_summary(summary: dict) -> str:
         f"  cocaine per year: {summary['tonnes_shipped_per_year']:.1f} t shipped, "
         f"{summary['tonnes_seized_per_year']:.1f} t seized ({summary['tonnes_seized_in_west_africa_per_year']:.1f} t "
         f"in West Africa), {summary['tonnes_delivered_per_year']:.1f} t delivered",
-        *_through_west_africa(summary),
+        f"  through West Africa: {summary['tonnes_via_west_africa_per_year']:.1f} t a year (as UNODC would estimate "
+        f"it from seizures: {summary['tonnes_west_africa_estimated_per_year']:.1f} t); protection fees to armed "
+        f"sides US${summary['protection_taxes_usd_per_year'] / 1e6:.1f} M a year",
         f"  seizure rate {100 * summary['seizure_rate']:.1f}%; criminal revenue "
         f"US${summary['criminal_revenue_usd_per_year'] / 1e9:.2f} bn a year",
         f"  share of belligerent funding from crime: {100 * summary['belligerent_funding_share_from_crime']:.1f}%",
     ]
     return "\n".join(lines)
-
-
-def _through_west_africa(summary: dict) -> list[str]:
-    """The true flow through West Africa beside UNODC's kind of estimate, and the fees armed sides took."""
-    totals, years = summary.get("totals", {}), summary["horizon_weeks"] / 52
-    if "via_west_africa_kg" not in totals or "west_africa_flow_estimated_kg" not in totals:
-        return []
-    return [f"  through West Africa: {totals['via_west_africa_kg'] / 1000 / years:.1f} t a year (as UNODC would "
-            f"estimate it from seizures: {totals['west_africa_flow_estimated_kg'] / 1000 / years:.1f} t); protection "
-            f"fees to armed sides US${summary['protection_taxes_usd_per_year'] / 1e6:.1f} M a year"]
-
-
