@@ -12,10 +12,10 @@ schedule within a stage and for the order of outcome and series columns.
 
 from __future__ import annotations
 
-from . import conflict, market, observation, policing, trafficking
+from . import conflict, market, observation, people, policing, trafficking
 from .declare import Model
 
-MODULES = (trafficking.MODULE, policing.MODULE, conflict.MODULE, market.MODULE, observation.MODULE)
+MODULES = (trafficking.MODULE, policing.MODULE, conflict.MODULE, market.MODULE, observation.MODULE, people.MODULE)
 MODEL = Model(MODULES)
 State, Params = MODEL.State, MODEL.Params  # module attributes, so that numba's cache can pickle their types
 

@@ -19,3 +19,10 @@ from numba import njit
 
 rule = njit(cache=True)
 action = njit(cache=True, _nrt=False, inline="always")
+
+# A few actions that run rarely and hold much inlined code (a seizure with its arrest and investigation,
+# a courier's check, a courier team's boarding) are compiled as calls: inlined at each of their call
+# sites they multiplied the kernel's compile time (8 minutes and 3 GB, measured); as calls the copy of
+# the state struct is paid only when they run. Each separately compiled function costs ~8 s of
+# compile (the state struct's type), so only these few are.
+rare_action = njit(cache=True, _nrt=False)

@@ -51,6 +51,8 @@ class Field:
     shape: tuple = ()
     doc: str = ""
     drawn: bool = False  # a scenario distribution may set its rows (sim/model/draws.py)
+    written: bool = True  # a dated event may set its elements (False: its starting value is the same in every
+    # segment of a scenario's events, or the event is refused; each writable field adds to the compile time)
 
 
 @dataclass(frozen=True)

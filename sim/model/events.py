@@ -95,7 +95,7 @@ def _writes(arrays: dict, segment_arrays: dict) -> list[tuple[int, int, float]]:
     drawn_before = _sites(arrays) - _sites(segment_arrays)
     writes = []
     for position, declared in enumerate(MODEL.fields):
-        if declared.name in NOT_WRITTEN:
+        if declared.name in NOT_WRITTEN or not declared.written:
             continue
         before, after = arrays[declared.name].ravel(), segment_arrays[declared.name].ravel()
         changed = before != after
@@ -128,6 +128,11 @@ def compile_events(scenario, ids: dict, arrays: dict, params, build, file: str) 
         key = f"events[{index}].set" + (f".{changes[0]}" if len(changes) == 1 else "")
         _check_structure(key, file, ids, arrays, params, segment_ids, segment_arrays, segment_params)
         row = params_row(segment_params)
+        for declared in MODEL.fields:
+            if not declared.written and not np.array_equal(previous_arrays[declared.name],
+                                                           segment_arrays[declared.name]):
+                raise InputError(file, key, f"a change that keeps {declared.name} ({declared.doc or 'fixed'}), "
+                                            f"which is set once, before week 1; this event changes it")
         changed = _writes(previous_arrays, segment_arrays)
         now = segment.model_dump(exclude={"events"})
         if now != previous and not changed and np.array_equal(row[1:], params_row(previous_params)[1:]):

@@ -99,7 +99,7 @@ def _events_source() -> list[str]:
              '    """Element `index` (flat, row-major) of field number `field` of MODEL.fields set to `value`."""']
     first = True
     for position, f in enumerate(MODEL.fields):
-        if f.name in NOT_WRITTEN:
+        if f.name in NOT_WRITTEN or not f.written:
             continue
         cast = casts.get(np.dtype(f.dtype).kind, "value")
         target = f"s.{f.name}[index]" if len(f.shape) <= 1 else \

@@ -15,6 +15,7 @@ from .compiler import action, rule
 from .declare import BEGIN, FLOWS, POLICE, Agents, Entities, Field, Lever, Module, Param, Phase
 from .conflict import CRIME
 from .network import Region, trafficking_graph
+from .people import ACTIVE, CUSTOMS, MARITIME, NOT_IDENTIFIED, WANTED_AT, arrest_and_investigate, identify
 
 BRIBES_USD = FLOWS.flow("policing", "bribes_usd", "US$", "bribes")
 SEIZED_WEST_AFRICA_KG = FLOWS.flow("policing", "seized_west_africa_kg", "kg", "cocaine seized in West Africa")
@@ -32,7 +33,9 @@ SEIZED_EUROPE_VIA_WEST_AFRICA_KG = FLOWS.flow("policing", "seized_europe_via_wes
 BRIBES_PASSED_UP_USD = FLOWS.flow("policing", "bribes_passed_up_usd", "US$",
                                   "bribes passed up by police posts to officers or factions above them")
 MANDATES = ("monitoring", "support", "executive")
-PATROL, MARITIME = -1, -2  # who seized a shipment, where it was not a police unit
+PATROL = CUSTOMS  # who seized a shipment, where it was not a police unit: patrols and customs on the leg, or
+# MARITIME patrols at sea
+NOBODY = -3  # nobody seized it
 
 
 # ------------------------------------------------------------------------------------------ rules
@@ -44,16 +47,16 @@ def bribe_usd(kg, local_price_usd_per_kg, bribe_share):
 
 
 @rule
-def detection_probability(officers, skill, rate_per_officer, mandate_factor, database_multiplier,
+def detection_probability(officers, skill, rate_per_officer, mandate_factor,
                           alert, alert_gain, capacity_shipments, traffic_shipments):
-    """Chance that a unit identifies a shipment passing it:
+    """Chance that a unit finds the drugs in a shipment passing it:
 
-    p = 1 - exp(-h), h = rate * officers * skill * mandate * db * (1 + gain * alert) * min(1, capacity / traffic).
-    Database access multiplies the hazard (INTERPOL names, fingerprints, passports; S59),
-    alerts from linked nodes raise it, and a post handling more traffic than it can
-    inspect loses effort in proportion. Functional form: assumption.
+    p = 1 - exp(-h), h = rate * officers * skill * mandate * (1 + gain * alert) * min(1, capacity / traffic).
+    Alerts from linked nodes over secure communications raise it (a post with database access), and a
+    post handling more traffic than it can inspect loses effort in proportion. Functional form:
+    assumption. INTERPOL's databases act through the people they identify (sim/model/people.py), not here.
     """
-    hazard = rate_per_officer * officers * skill * mandate_factor * database_multiplier * (1.0 + alert_gain * alert)
+    hazard = rate_per_officer * officers * skill * mandate_factor * (1.0 + alert_gain * alert)
     if traffic_shipments > capacity_shipments:
         hazard *= capacity_shipments / traffic_shipments
     return 1.0 - math.exp(-hazard)
@@ -97,28 +100,45 @@ def begin_week(s, p, week):
 
 
 @action
-def unit_inspects(s, p, unit, node, slot, week):
-    """A police unit checks a passing shipment: returns True if it seizes it.
+def unit_detection(s, p, unit, node):
+    """The chance that `unit` finds the drugs in what passes it this week (detection_probability)."""
+    return detection_probability(
+        s.unit_officers[unit], s.unit_skill[unit], p.detection_rate_per_officer, s.unit_mandate_factor[unit],
+        s.node_alert[node] if s.unit_database[unit] else 0.0,
+        p.alert_gain, s.unit_capacity[unit], s.node_traffic_previous[node])
 
-    A detecting unit may take a bribe instead (corruption), which the trafficker pays.
+
+@action
+def takes_bribe(s, p, unit, node, org, kg, week, entity, stream):
+    """A unit that found a shipment or identified a person may take a bribe instead (corruption), which
+    the organisation pays: True if it does."""
+    scale = 1.0 if s.unit_is_un[unit] else p.corruption_scale
+    if rng.uniform(p.seed, week, entity, stream) >= effective_corruption(s.unit_corruption[unit], scale):
+        return False
+    bribe = bribe_usd(kg, s.node_price[node], p.bribe_share)
+    s.org_cash_usd[org] -= bribe
+    s.week_totals[BRIBES_USD] += bribe
+    s.unit_bribes_usd[unit] += bribe - pass_up(s, unit, bribe)
+    s.unit_skill[unit] *= 1.0 - s.unit_skill_lost_per_bribe[unit]
+    return True
+
+
+@action
+def unit_inspects(s, p, unit, node, slot, week):
+    """A police unit checks a passing shipment and the transporter with it: returns True if it seizes it.
+
+    It finds the drugs, or identifies the transporter (sim/model/people.py: databases, wanted lists) and
+    then the drugs; a unit that found them may take a bribe instead.
     """
     has_database = s.unit_database[unit]
-    probability = detection_probability(
-        s.unit_officers[unit], s.unit_skill[unit], p.detection_rate_per_officer, s.unit_mandate_factor[unit],
-        p.database_multiplier if has_database else 1.0, s.node_alert[node] if has_database else 0.0,
-        p.alert_gain, s.unit_capacity[unit], s.node_traffic_previous[node])
+    probability = unit_detection(s, p, unit, node)
     entity = s.ship_uid[slot] * s.unit_node.shape[0] + unit
     if rng.uniform(p.seed, week, entity, rng.POLICE_DETECTION) >= probability:
-        return False
-    scale = 1.0 if s.unit_is_un[unit] else p.corruption_scale
-    if rng.uniform(p.seed, week, entity, rng.POLICE_BRIBE) < effective_corruption(s.unit_corruption[unit], scale):
-        bribe = bribe_usd(s.ship_kg[slot], s.node_price[node], p.bribe_share)
-        s.org_cash_usd[s.ship_org[slot]] -= bribe
-        s.week_totals[BRIBES_USD] += bribe
-        s.unit_bribes_usd[unit] += bribe - pass_up(s, unit, bribe)
-        s.unit_skill[unit] *= 1.0 - s.unit_skill_lost_per_bribe[unit]
-        return False
-    return True
+        carrier = s.ship_carrier[slot]
+        if carrier < 0 or not (has_database or s.person[carrier, WANTED_AT] == node) or \
+                identify(s, p, carrier, 0.0, has_database, node, week, entity) == NOT_IDENTIFIED:
+            return False
+    return not takes_bribe(s, p, unit, node, s.ship_org[slot], s.ship_kg[slot], week, entity, rng.POLICE_BRIBE)
 
 
 @action
@@ -135,11 +155,10 @@ def pass_up(s, unit, bribe):
 
 
 @action
-def record_seizure(s, slot, unit, node):
-    """Who seized a shipment (a unit, PATROL on the leg, or MARITIME at sea) and where; alerts to linked
-    nodes. Seizures in Europe are also counted by whether the shipment came through West Africa, which
-    is what UNODC's estimates of the West African flow were built from (sim/model/observation.py)."""
-    kg = s.ship_kg[slot]
+def record_seizure(s, slot, unit, node, kg):
+    """Who seized `kg` of a shipment (a unit, PATROL on the leg, or MARITIME at sea) and where; alerts to
+    linked nodes. Seizures in Europe are also counted by whether the shipment came through West Africa,
+    which is what UNODC's estimates of the West African flow were built from (sim/model/observation.py)."""
     if s.node_region[node] == Region.WEST_AFRICA:
         s.week_totals[SEIZED_WEST_AFRICA_KG] += kg
     if s.node_region[node] == Region.EUROPE:
@@ -164,22 +183,28 @@ def record_seizure(s, slot, unit, node):
 
 
 @action
+def seized_by(s, p, slot, agency, node, week):
+    """A whole shipment seized by `agency` at `node`: recorded, and the transporter with it arrested."""
+    record_seizure(s, slot, agency, node, s.ship_kg[slot])
+    carrier = s.ship_carrier[slot]
+    if carrier >= 0 and s.person_flag[carrier, ACTIVE]:
+        arrest_and_investigate(s, p, carrier, agency, node, week)
+
+
+@action
 def checks_at_node(s, p, slot, edge, node, week):
     """A shipment arriving at `node` over `edge` meets patrols on the leg, then each police post at
-    the node in turn: True if one of them seizes it."""
+    the node in turn: returns who seizes it (a unit, PATROL or MARITIME), or NOBODY."""
     if rng.uniform(p.seed, week, s.ship_uid[slot], rng.LEG_INTERDICTION) < s.edge_base_risk[edge]:
-        record_seizure(s, slot, PATROL, node)
-        return True
+        return PATROL
     if s.edge_maritime_detection[edge] > 0.0 and \
             rng.uniform(p.seed, week, s.ship_uid[slot], rng.MARITIME_INTERDICTION) < s.edge_maritime_detection[edge]:
-        record_seizure(s, slot, MARITIME, node)
-        return True
+        return MARITIME
     for j in range(s.node_unit_ptr[node], s.node_unit_ptr[node + 1]):
         unit = s.node_unit_ids[j]
         if unit_inspects(s, p, unit, node, slot, week):
-            record_seizure(s, slot, unit, node)
-            return True
-    return False
+            return unit
+    return NOBODY
 
 
 @action
@@ -279,19 +304,19 @@ MODULE = Module(
     entities=(Entities("units", lambda scenario, context: [u.id for u in _units(scenario)],
                        "police posts: host-state units first, then UN units"),),
     fields=(
-        Field("node_alert", F, ("nodes",), "alert level from linked seizures"),
-        Field("node_alert_incoming", F, ("nodes",), "alerts raised this week"),
+        Field("node_alert", F, ("nodes",), "alert level from linked seizures", written=False),
+        Field("node_alert_incoming", F, ("nodes",), "alerts raised this week", written=False),
         Field("node_un_officers", F, ("nodes",)), Field("node_host_officers", F, ("nodes",)),
-        Field("neighbour_ptr", I, (), "CSR over neighbour_nodes, one entry per node plus one"),
-        Field("neighbour_nodes", I, (), "linked nodes (undirected) of each node"),
-        Field("node_unit_ptr", I, (), "CSR over node_unit_ids, one entry per node plus one"),
-        Field("node_unit_ids", I, ("units",), "units by node"),
-        Field("unit_node", I, ("units",)), Field("unit_is_un", B, ("units",)), Field("unit_officers", F, ("units",)),
+        Field("neighbour_ptr", I, (), "CSR over neighbour_nodes, one entry per node plus one", written=False),
+        Field("neighbour_nodes", I, (), "linked nodes (undirected) of each node", written=False),
+        Field("node_unit_ptr", I, (), "CSR over node_unit_ids, one entry per node plus one", written=False),
+        Field("node_unit_ids", I, ("units",), "units by node", written=False),
+        Field("unit_node", I, ("units",), written=False), Field("unit_is_un", B, ("units",), written=False), Field("unit_officers", F, ("units",)),
         Field("unit_skill", F, ("units",)), Field("unit_corruption", F, ("units",)),
         Field("unit_capacity", F, ("units",), "shipments a week the unit can inspect"),
         Field("unit_database", B, ("units",), "INTERPOL database access"),
-        Field("unit_mandate_factor", F, ("units",)), Field("unit_seized_kg", F, ("units",)),
-        Field("unit_seizures", I, ("units",)), Field("unit_bribes_usd", F, ("units",)),
+        Field("unit_mandate_factor", F, ("units",)), Field("unit_seized_kg", F, ("units",), written=False),
+        Field("unit_seizures", I, ("units",), written=False), Field("unit_bribes_usd", F, ("units",), written=False),
         Field("edge_maritime_detection", F, ("edges",), "chance of a seizure at sea on the leg (maritime patrols)"),
         Field("unit_passes_to", I, ("units",), "belligerent that takes a share of the post's bribes, -1 for none"),
         Field("unit_passed_up_share", F, ("units",)), Field("unit_skill_lost_per_bribe", F, ("units",)),
@@ -299,7 +324,6 @@ MODULE = Module(
     params=(
         Param("bribe_share", "police.bribe_share", "share of local value"),
         Param("detection_rate_per_officer", "police.detection_rate_per_officer", "hazard per officer"),
-        Param("database_multiplier", "police.database_detection_multiplier", "hazard multiplier"),
         Param("alert_gain", "police.alert_gain", "hazard increase per alert"),
         Param("alert_decay", "police.alert_decay_per_week", "share per week"),
         Param("host_weekly_growth", "levers.host_capacity_growth_per_year", "share of the gap per week",

@@ -22,6 +22,16 @@ BATTLE_GOVERNMENT_VIEW = 9  # the week's fighting as the government saw it
 BATTLE_REBEL_VIEW = 10  # the week's fighting as the rebels saw it
 INITIAL_DRAW = 11  # uncertain starting conditions, once per replicate (sim/model/draws.py)
 MARITIME_INTERDICTION = 12  # seizure at sea by a maritime patrol (MAOC-N)
+DOCUMENT = 13  # a recruit travels on a stolen or lost document
+PERSON_PROFILING = 14  # a check finds the drugs a person carries
+DOCUMENT_QUERY = 15  # a travel-document query flags the document (SLTD)
+NOMINAL_QUERY = 16  # a name query finds the notice or the local wanted list
+FINGERPRINT_QUERY = 17  # fingerprints identify a person with a record
+RELEASE = 18  # an arrested courier is released without prosecution
+REVEAL = 19  # an arrest reveals a tie of the arrested
+PURSUIT = 20  # an investigation's pursuit arrests its target
+TARGET_ORDER = 21  # the order in which investigators pursue people of equal priority
+PERSON_BRIBE = 22  # an officer who identified a person takes a bribe
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -14,10 +14,12 @@ import math
 import numpy as np
 
 from . import rng
-from .compiler import action, rule
+from .compiler import action, rare_action, rule
 from .conflict import CRIME
 from .network import Region, enumerate_routes, trafficking_graph, usable_graph
-from .policing import checks_at_node
+from .people import ACTIVE, CAPACITY, COURIER, COURIER_KG, COURIER_TRIPS, CUSTOMS, NOT_IDENTIFIED, TRANSPORTER, arrest_and_investigate, identify, max_team, \
+    member_rows, next_member
+from .policing import NOBODY, checks_at_node, record_seizure, seized_by, takes_bribe, unit_detection
 from .declare import BEGIN, END, FLOWS, LAUNCH, LEARN, MOVE, Agents, Entities, Field, Lever, Module, Outcome, Param, \
     Phase, Series
 
@@ -195,7 +197,7 @@ def _all_full(choices):
 @action
 def launch_shipments(s, p, org, week):
     """Buy at the source and send this week's shipments down routes that have room."""
-    count = launch_count(s.org_rate[org], rng.uniform(p.seed, week, org, rng.LAUNCH_COUNT))
+    count = launch_count(s.org_rate[org] * s.org_people_state[org, CAPACITY], rng.uniform(p.seed, week, org, rng.LAUNCH_COUNT))
     if min(count, s.org_slot_count[org]) <= 0:
         return  # nothing to ship: no need to value the routes this week
     value_routes(s, p, org)
@@ -229,12 +231,16 @@ def launch_shipments(s, p, org, week):
         s.ship_weeks_left[slot] = s.edge_travel_weeks[first_edge]
         s.ship_kg[slot] = kg
         s.ship_uid[slot] = uid
+        s.ship_carrier[slot] = next_member(s.org_people, s.person_flag, org, TRANSPORTER)
+        s.ship_team_size[slot] = 0
         s.org_cash_usd[org] -= purchase
         s.week_totals[PURCHASE_USD] += purchase
         s.week_totals[SHIPPED_KG] += kg
         if s.route_via_west_africa[route]:
             s.week_totals[VIA_WEST_AFRICA_KG] += kg
         s.week_totals[SHIPMENTS_LAUNCHED] += 1.0
+        if s.org_people_state[org, COURIER_KG] > 0.0 and s.edge_is_air[first_edge]:
+            board_couriers(s, p, slot, s.edge_from[first_edge], first_edge, week)
 
 
 @action
@@ -281,8 +287,110 @@ def seize(s, slot, edge):
 
 
 @action
+def seize_part(s, slot, edge, kg, share):
+    """A courier's load (`kg`, `share` of the team's) seized: the shipment goes on with the rest, and its
+    organisation remembers the leg in proportion; it stops when nothing is left."""
+    org = s.ship_org[slot]
+    s.ship_kg[slot] -= kg
+    s.week_totals[SEIZED_KG] += kg
+    s.week_totals[SEIZURES] += 1.0
+    s.week_seizures[org, edge] += share
+    s.edge_seized_kg[edge] += kg
+
+
+@rare_action
+def courier_checked(s, p, slot, k, agency, profiling, has_database, node, edge, week, address):
+    """Courier `k` of a shipment's team checked by `agency` at `node`: if identified (and no bribe taken),
+    his load is seized and he is arrested. Returns True if he was stopped."""
+    person = s.ship_team[slot * p.max_team + k]
+    if identify(s, p, person, profiling, has_database, node, week, address) == NOT_IDENTIFIED:
+        return False
+    load = s.ship_team_kg[slot]
+    if agency >= 0 and takes_bribe(s, p, agency, node, s.ship_org[slot], load, week, address, rng.PERSON_BRIBE):
+        return False
+    remaining = 0
+    for j in range(s.ship_team_size[slot]):
+        if s.ship_team[slot * p.max_team + j] >= 0:
+            remaining += 1
+    kg = s.ship_kg[slot] if remaining == 1 else load  # the last courier carries what is left
+    seize_part(s, slot, edge, kg, 1.0 / s.ship_team_size[slot])
+    record_seizure(s, slot, agency, node, kg)
+    s.ship_team[slot * p.max_team + k] = -1
+    if s.person_flag[person, ACTIVE]:
+        arrest_and_investigate(s, p, person, agency, node, week)
+    return True
+
+
+@rare_action
+def board_couriers(s, p, slot, node, edge, week):
+    """At the start of an air leg an organisation with couriers splits the shipment among couriers linked
+    to its leaders, in turn (couriers carry a few kg each: FACTS 2.2, S49, S212); the posts at `node` query
+    each one's documents and name (no drugs are searched for again where the consignment was inspected
+    on arrival). With no courier at hand the shipment flies as cargo. Returns False if all were stopped."""
+    org = s.ship_org[slot]
+    first, end = member_rows(s.org_people, org, COURIER)
+    needed = min(p.max_team, int(math.ceil(s.ship_kg[slot] / s.org_people_state[org, COURIER_KG] - 1e-9)))
+    size = 0
+    for _ in range(min(needed, end - first)):
+        person = next_member(s.org_people, s.person_flag, org, COURIER)
+        if person < 0:
+            break
+        s.ship_team[slot * p.max_team + size] = person
+        size += 1
+    s.ship_team_size[slot] = size
+    if size == 0:
+        return True
+    s.ship_team_kg[slot] = s.ship_kg[slot] / size
+    s.week_totals[COURIER_TRIPS] += size
+    units = s.unit_node.shape[0]
+    for k in range(size):
+        for j in range(s.node_unit_ptr[node], s.node_unit_ptr[node + 1]):
+            unit = s.node_unit_ids[j]
+            address = (s.ship_uid[slot] * p.max_team + k) * (units + 1) + unit
+            if courier_checked(s, p, slot, k, unit, 0.0, s.unit_database[unit], node, edge, week, address):
+                break
+    return _team_left(s, p, slot)
+
+
+@action
+def _team_left(s, p, slot):
+    """False, and the shipment stopped, if every courier of its team was stopped."""
+    for k in range(s.ship_team_size[slot]):
+        if s.ship_team[slot * p.max_team + k] >= 0:
+            return True
+    s.ship_active[slot] = False
+    s.ship_team_size[slot] = 0
+    return False
+
+
+@rare_action
+def couriers_arrive(s, p, slot, edge, node, week):
+    """Couriers at the end of an air leg: each meets the checks at arrival (the leg's base risk, now per
+    person, with Europe's database queries where `europe_database`), then the posts at the node (finding
+    the drugs, and the databases where they have access). Returns False if all were stopped."""
+    units = s.unit_node.shape[0]
+    database = p.europe_database and s.node_region[node] == Region.EUROPE
+    for k in range(s.ship_team_size[slot]):
+        if s.ship_team[slot * p.max_team + k] < 0:
+            continue  # stopped at departure
+        address = (s.ship_uid[slot] * p.max_team + k) * (units + 1) + units
+        if courier_checked(s, p, slot, k, CUSTOMS, s.edge_base_risk[edge], database, node, edge, week, address):
+            continue
+        for j in range(s.node_unit_ptr[node], s.node_unit_ptr[node + 1]):
+            unit = s.node_unit_ids[j]
+            profiling = unit_detection(s, p, unit, node)
+            address = (s.ship_uid[slot] * p.max_team + k) * (units + 1) + unit
+            if courier_checked(s, p, slot, k, unit, profiling, s.unit_database[unit], node, edge, week, address):
+                break
+    alive = _team_left(s, p, slot)
+    s.ship_team_size[slot] = 0
+    return alive
+
+
+@action
 def move_shipment(s, p, slot, week):
-    """Advance a shipment a week; at the end of a leg it faces patrols and police, then pays protection."""
+    """Advance a shipment a week; at the end of a leg it faces patrols and police (its couriers one by one,
+    if it flew with couriers), then pays protection; at the start of an air leg couriers may board."""
     if not s.ship_active[slot]:
         return
     s.ship_weeks_left[slot] -= 1
@@ -298,9 +406,16 @@ def move_shipment(s, p, slot, week):
     s.edge_moved_kg[edge] += kg
     s.node_traffic[node] += 1.0
 
-    if checks_at_node(s, p, slot, edge, node, week):  # seized by a patrol or a police post (policing)
-        seize(s, slot, edge)
-        return
+    if s.ship_team_size[slot] > 0:
+        if not couriers_arrive(s, p, slot, edge, node, week):  # every courier stopped
+            return
+        kg = s.ship_kg[slot]
+    else:
+        agency = checks_at_node(s, p, slot, edge, node, week)  # a patrol or a police post (policing)
+        if agency != NOBODY:
+            seized_by(s, p, slot, agency, node, week)
+            seize(s, slot, edge)
+            return
 
     faction = taxing_faction(s, p, node)
     if faction >= 0:
@@ -318,7 +433,10 @@ def move_shipment(s, p, slot, week):
         s.ship_active[slot] = False
     else:
         s.ship_leg[slot] += 1
-        s.ship_weeks_left[slot] = s.edge_travel_weeks[s.route_edges[s.route_ptr[route] + s.ship_leg[slot]]]
+        next_edge = s.route_edges[s.route_ptr[route] + s.ship_leg[slot]]
+        s.ship_weeks_left[slot] = s.edge_travel_weeks[next_edge]
+        if s.org_people_state[org, COURIER_KG] > 0.0 and s.edge_is_air[next_edge]:
+            board_couriers(s, p, slot, node, next_edge, week)
 
 
 @action
@@ -435,6 +553,11 @@ def build(scenario, context) -> dict:
         ship_weeks_left=np.zeros(n_slots, np.int64),
         ship_kg=np.zeros(n_slots),
         ship_uid=np.zeros(n_slots, np.int64),
+        ship_carrier=np.full(n_slots, -1, np.int64),
+        ship_team=np.full(n_slots * max(1, max_team(scenario)), -1, np.int64),
+        ship_team_size=np.zeros(n_slots, np.int64),
+        ship_team_kg=np.zeros(n_slots),
+        edge_is_air=np.array([e.mode == "air" for e in edges], np.bool_),
     )
 
 
@@ -453,21 +576,21 @@ MODULE = Module(
     ),
     fields=(
         Field("node_price", F, ("nodes",), "wholesale price, US$/kg"),
-        Field("node_region", I, ("nodes",), "Region"),
+        Field("node_region", I, ("nodes",), "Region", written=False),
         Field("node_controller", I, ("nodes",), "belligerent that taxes the node, -1 for none"),
-        Field("node_traffic", F, ("nodes",), "shipments through the node this week"),
-        Field("node_traffic_previous", F, ("nodes",), "shipments through the node last week"),
-        Field("edge_from", I, ("edges",)), Field("edge_to", I, ("edges",)),
+        Field("node_traffic", F, ("nodes",), "shipments through the node this week", written=False),
+        Field("node_traffic_previous", F, ("nodes",), "shipments through the node last week", written=False),
+        Field("edge_from", I, ("edges",), written=False), Field("edge_to", I, ("edges",), written=False),
         Field("edge_travel_weeks", I, ("edges",)), Field("edge_capacity_kg", F, ("edges",)),
         Field("edge_base_risk", F, ("edges",)), Field("edge_cost_usd_per_kg", F, ("edges",)),
-        Field("edge_load_kg", F, ("edges",), "kg launched onto the leg this week"),
-        Field("edge_moved_kg", F, ("edges",)), Field("edge_seized_kg", F, ("edges",)),
-        Field("route_ptr", I, (), "CSR over route_edges, one entry per route plus one"),
-        Field("route_edges", I, (), "the legs of each route"),
-        Field("org_route_ptr", I, (), "CSR over routes, one entry per organisation plus one"),
-        Field("route_values", F, ("routes",)), Field("route_choice_values", F, ("routes",)),
-        Field("route_via_west_africa", B, ("routes",), "the route passes a West African node"),
-        Field("route_weights", F, ("routes",), "scratch: each route's logit weight in a choice"),
+        Field("edge_load_kg", F, ("edges",), "kg launched onto the leg this week", written=False),
+        Field("edge_moved_kg", F, ("edges",), written=False), Field("edge_seized_kg", F, ("edges",), written=False),
+        Field("route_ptr", I, (), "CSR over route_edges, one entry per route plus one", written=False),
+        Field("route_edges", I, (), "the legs of each route", written=False),
+        Field("org_route_ptr", I, (), "CSR over routes, one entry per organisation plus one", written=False),
+        Field("route_values", F, ("routes",), written=False), Field("route_choice_values", F, ("routes",), written=False),
+        Field("route_via_west_africa", B, ("routes",), "the route passes a West African node", written=False),
+        Field("route_weights", F, ("routes",), "scratch: each route's logit weight in a choice", written=False),
         Field("org_shipment_kg", F, ("organisations",)),
         Field("org_rate", F, ("organisations",), "shipments a week it launches now"),
         Field("org_capacity", F, ("organisations",), "most shipments a week it can launch"),
@@ -475,15 +598,21 @@ MODULE = Module(
         Field("org_prior_seizures", F, ("organisations",)),
         Field("org_prior_safe_passages", F, ("organisations",)),
         Field("org_cash_usd", F, ("organisations",)), Field("org_credit_usd", F, ("organisations",), "most it can owe"),
-        Field("org_slot_offset", I, ("organisations",)),
-        Field("org_slot_count", I, ("organisations",)),
-        Field("belief_seizures", F, ("organisations", "edges")),
-        Field("belief_passages", F, ("organisations", "edges")),
-        Field("week_seizures", F, ("organisations", "edges")),
-        Field("week_passages", F, ("organisations", "edges")),
-        Field("ship_active", B, ("slots",)), Field("ship_org", I, ("slots",)), Field("ship_route", I, ("slots",)),
-        Field("ship_leg", I, ("slots",)), Field("ship_weeks_left", I, ("slots",)), Field("ship_kg", F, ("slots",)),
-        Field("ship_uid", I, ("slots",)),
+        Field("org_slot_offset", I, ("organisations",), written=False),
+        Field("org_slot_count", I, ("organisations",), written=False),
+        Field("belief_seizures", F, ("organisations", "edges"), written=False),
+        Field("belief_passages", F, ("organisations", "edges"), written=False),
+        Field("week_seizures", F, ("organisations", "edges"), written=False),
+        Field("week_passages", F, ("organisations", "edges"), written=False),
+        Field("ship_active", B, ("slots",), written=False), Field("ship_org", I, ("slots",), written=False), Field("ship_route", I, ("slots",), written=False),
+        Field("ship_leg", I, ("slots",), written=False), Field("ship_weeks_left", I, ("slots",), written=False), Field("ship_kg", F, ("slots",), written=False),
+        Field("ship_uid", I, ("slots",), written=False),
+        Field("ship_carrier", I, ("slots",), "the transporter with a consignment (sim/model/people.py), -1 for none", written=False),
+        Field("ship_team", I, (), "the couriers carrying each shipment on an air leg, max_team places per slot, "
+                                  "-1 where stopped", written=False),
+        Field("ship_team_size", I, ("slots",), "couriers in its team (0: a consignment)", written=False),
+        Field("ship_team_kg", F, ("slots",), "kg each courier carries", written=False),
+        Field("edge_is_air", B, ("edges",), written=False),
     ),
     params=(
         Param("slot_window", None, "weeks", np.int64, lambda scenario, context: _slot_layout(scenario, context)[3]),

@@ -108,6 +108,14 @@ def check_references(scenario: Scenario, file: str) -> None:
             raise InputError(file, f"organisations[{o_index}]",
                              f"a path from one of its sources to one of its markets by {', '.join(org.modes)}; "
                              f"organisation '{org.id}' has none")
+        if org.people is not None:
+            key = f"organisations[{o_index}].people"
+            if scenario.people is None:
+                raise InputError(file, key, "a top-level people: section (recruitment, identification, investigation) "
+                                            "for an organisation with people")
+            _known(file, f"{key}.based_at", org.people.based_at, set(nodes), "node")
+            for i, node_id in enumerate(org.people.operates_at):
+                _known(file, f"{key}.operates_at[{i}]", node_id, set(nodes), "node")
 
 
 def _check_territory(scenario: Scenario, file: str, nodes: dict) -> None:

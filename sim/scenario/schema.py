@@ -188,6 +188,33 @@ class Network(Strict):
     nodes: list[Node] = Field(min_length=2, max_length=MAX_NODES)
     edges: list[Edge] = Field(min_length=1, max_length=MAX_EDGES)
 
+ROLES = ("leader", "coordinator", "broker", "transporter", "courier", "facilitator")
+
+
+class Members(Strict):
+    """How many people of each role an organisation has (docs/ODD.md, "People")."""
+
+    leader: int = Field(ge=1, le=1000, description="the core: a clique (S230: a core of four or five)")
+    coordinator: int = Field(default=0, ge=0, le=10_000, description="each tied to a leader")
+    broker: int = Field(default=0, ge=0, le=10_000, description="each tied to a coordinator (or a leader): recruit "
+                                                                 "and run transporters, couriers and facilitators")
+    transporter: int = Field(default=0, ge=0, le=100_000, description="crews and pilots who accompany consignments")
+    courier: int = Field(default=0, ge=0, le=100_000, description="people who carry cocaine on air legs")
+    facilitator: int = Field(default=0, ge=0, le=100_000, description="local fixers at the hubs")
+
+
+class OrganisationPeople(Strict):
+    """The people of one organisation, as a network (sim/model/people.py builds it with networkx)."""
+
+    members: Members
+    extra_ties_per_member: float = Field(default=0.0, ge=0, le=20, description="ties beyond the chain of command, "
+                                         "per member, between people of the same or adjacent tiers (redundancy)")
+    courier_kg: float | None = Field(default=None, gt=0, le=10, description="kg each courier carries on the air "
+                                     "legs (none: air legs carry consignments)")
+    based_at: Id = Field(description="node where leaders, coordinators and brokers live")
+    operates_at: list[Id] = Field(min_length=1, max_length=1000, description="nodes where transporters, couriers and "
+                                  "facilitators live, in turn")
+
 
 class Organisation(Strict):
     """A trafficking organisation: buys at its sources, sells at its markets."""
@@ -213,6 +240,8 @@ class Organisation(Strict):
         default=["sea", "air", "land"], min_length=1, description="the kinds of leg its routes may use")
     active: bool = Field(default=True, description="ships from week 1; if false it enters the trade (from no "
                                                     "shipments) when margins exceed what it requires (a market is needed)")
+    people: OrganisationPeople | None = Field(default=None, description="its people (none: an organisation "
+                                              "without people, that nobody can be arrested in)")
     credit_usd: NonNegative | None = Field(
         default=None, le=1e12, description="most it can owe: a shipment that would take its cash below minus this "
                                            "is not bought (none: no limit)")
@@ -364,7 +393,6 @@ class MaritimePatrol(Strict):
 
 class Police(Strict):
     detection_rate_per_officer: NonNegative = Field(le=10, description="detection hazard per effective officer per shipment")
-    database_detection_multiplier: float = Field(ge=1, le=100, description="detection hazard multiplier with INTERPOL database access")
     alert_gain: NonNegative = Field(le=100, description="detection hazard increase per unit of alert")
     alert_decay_per_week: Probability
     bribe_share: Probability = Field(description="share of a shipment's local value paid as a bribe")
@@ -420,6 +448,68 @@ class Market(Strict):
         if not 0 < value[0] <= 1 <= value[1] <= 1000:
             raise ValueError(f"[low, high] with 0 < low <= 1 <= high <= 1000; got {value}")
         return value
+
+class Identification(Strict):
+    """What a check finds out about a person by querying INTERPOL's databases (docs/ODD.md, "People")."""
+
+    document_hit: Probability = Field(description="chance a query of a stolen or lost travel document flags it (SLTD)")
+    nominal_hit: Probability = Field(description="chance a query of a wanted person's name finds the notice or the "
+                                                 "local wanted list")
+    fingerprint_hit: Probability = Field(description="chance fingerprints identify a person with a record (AFIS)")
+    europe_database: bool = Field(description="European border checks query the databases")
+
+
+class Investigation(Strict):
+    """What follows an arrest: ties revealed, notices, and the people pursued."""
+
+    reveal_per_tie: Probability = Field(description="chance an arrest reveals each tie of the arrested, times the "
+                                                    "arresting agency's skill")
+    pursuits_per_arrest: int = Field(ge=0, le=100, description="revealed people an investigation pursues")
+    pursuit_success: Probability = Field(description="chance a pursuit in the arresting agency's country arrests, "
+                                                     "times its skill")
+    notice_arrest_share: Probability = Field(description="chance, relative to a local pursuit, that a notice leads "
+                                                         "to an arrest in another country")
+    agency_skill: Probability = Field(description="skill of the agencies that are not police posts (customs at a "
+                                                  "leg's end, maritime patrols)")
+    targeting: Literal["found", "leaders", "brokers"] = Field(description="whom investigations pursue first: whoever "
+                                                                          "is found, the highest rank, the most central")
+
+
+class People(Strict):
+    """The people of the trafficking organisations: recruitment, documents, identification, investigation."""
+
+    recruit_weeks: dict[str, int] = Field(description="weeks to replace an arrested member, by role (each of "
+                                                      "leader, coordinator, broker, transporter, courier, facilitator)")
+    stolen_document_share: Probability = Field(description="share of recruits travelling on a stolen or lost document")
+    courier_release_share: Probability = Field(description="share of arrested couriers released without "
+                                                           "prosecution, who return with a record")
+    release_weeks: int = Field(ge=1, le=520, description="weeks before a released courier can work again")
+    identification: Identification
+    investigation: Investigation
+    snapshot_weeks: list[int] = Field(default_factory=list, max_length=100,
+                                      description="weeks at which the people's status is kept for views")
+    structure_seed: int = Field(default=0, ge=0, le=2**31 - 1, description="seed of the networks' random ties")
+
+    @field_validator("recruit_weeks")
+    @classmethod
+    def _every_role(cls, value: dict) -> dict:
+        unknown = [role for role in value if role not in ROLES]
+        missing = [role for role in ROLES if role not in value]
+        if unknown or missing:
+            raise ValueError(f"weeks for each of {', '.join(ROLES)}" + (f"; missing {', '.join(missing)}" if missing
+                                                                        else f"; unknown {', '.join(unknown)}"))
+        if any(not 1 <= weeks <= 5200 for weeks in value.values()):
+            raise ValueError(f"whole weeks from 1 to 5200; got {value}")
+        return value
+
+    @field_validator("snapshot_weeks")
+    @classmethod
+    def _weeks(cls, value: list[int]) -> list[int]:
+        if any(week < 1 for week in value) or len(set(value)) != len(value):
+            raise ValueError(f"distinct weeks from 1; got {value}")
+        return value
+
+
 def _iso_date(value):
     """A date as YAML reads it (unquoted 2009-01-05), or the same text quoted; nothing else (a number is
     not taken for a Unix time, a time of day is refused)."""
@@ -467,6 +557,8 @@ class Scenario(Strict):
     police: Police
     levers: Levers
     market: Market | None = Field(default=None, description="prices that answer to supply and demand (none: fixed prices)")
+    people: People | None = Field(default=None, description="how the organisations' people are recruited, "
+                                                            "identified and investigated (needed where an organisation has people)")
     start_date: Date | None = Field(
         default=None, description="the first day of week 1 (YYYY-MM-DD): series carry dates, runs write monthly "
                                   "and annual totals, and events can be dated")
