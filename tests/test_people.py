@@ -132,3 +132,17 @@ def test_an_organisation_with_people_needs_the_people_section():
     from sim.scenario import InputError
     with pytest.raises(InputError, match=r"organisations\[0\]\.people: .*top-level people: section"):
         load_scenario(DEFAULT, {"people": None})
+
+
+def test_a_run_keeps_the_members_status_at_the_snapshot_weeks_and_the_ties_followed():
+    from sim.runners.run import run_replicate
+    result = run_replicate(DEFAULT, 5, "kernel")
+    members, ties = result.people, result.ties
+    compiled = result.compiled
+    assert len(members) == len(compiled.layout.ids["people"]) > 1000
+    weeks = compiled.scenario.people.snapshot_weeks
+    assert [c for c in members.columns if c.startswith("status_week_")] == [f"status_week_{w}" for w in weeks]
+    assert set(members[f"status_week_{weeks[-1]}"]) <= {"linked", "cut off", "arrested or vacant"}
+    assert (members[f"status_week_{weeks[-1]}"] == "linked").sum() > 0.8 * len(members)
+    assert members["arrests"].sum() == result.summary["totals"]["arrests"]
+    assert len(ties) == len(compiled.layout.ids["ties"]) and ties["followed"].sum() > 0

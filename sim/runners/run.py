@@ -12,7 +12,7 @@ from ..model.compile import CompiledScenario, compile_from
 from ..outputs import ResultFolder, code_fingerprint, manifest, safe_name
 from ..scenario import Scenario, scenario_hash
 from .calendar import calendar_totals, with_dates
-from .summary import edge_totals, run_summary
+from .summary import edge_totals, people_tables, run_summary
 
 DRIVERS = ("mesa", "kernel")
 
@@ -27,6 +27,9 @@ class RunResult:
     seed: int
     # with the scenario's start_date: "monthly" and "annual" totals of the flows (sim/runners/calendar.py)
     calendar: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # where organisations have people: one row per member (status at the snapshot weeks), one per tie
+    people: pd.DataFrame | None = None
+    ties: pd.DataFrame | None = None
 
 
 def run_replicate(scenario: str | Path | Scenario | CompiledScenario, seed: int | None = None,
@@ -54,9 +57,11 @@ def run_replicate(scenario: str | Path | Scenario | CompiledScenario, seed: int 
     if start_date is not None:  # dates on the series, and the flows by month and by year
         calendar = {period: calendar_totals(series, start_date, period) for period in ("monthly", "annual")}
         series = with_dates(series, start_date)
+    members, ties = people_tables(compiled, state)
     return RunResult(series=series, agents=agents, summary=run_summary(compiled, state, seed),
                      edges=pd.DataFrame(edge_totals(compiled, state)),
-                     compiled=compiled, seed=seed, calendar=calendar)
+                     compiled=compiled, seed=seed, calendar=calendar,
+                     people=pd.DataFrame(members) if members else None, ties=pd.DataFrame(ties) if members else None)
 
 
 def run_identity(scenario: Scenario, seed: int, driver: str) -> dict:
@@ -70,7 +75,8 @@ def default_folder(scenario: Scenario, seed: int) -> Path:
 def run_to_folder(scenario: Scenario, seed: int, driver: str, out: str | Path, overwrite: bool = False,
                   scenario_file: str = "") -> RunResult:
     """Run one replicate and write its folder: series, agents (Mesa), edges, summary, scenario, manifest;
-    with a start_date, monthly.parquet and annual.parquet (flow totals by calendar period).
+    with a start_date, monthly.parquet and annual.parquet (flow totals by calendar period); where
+    organisations have people, people.parquet and ties.parquet.
 
     The folder is claimed before the run starts, so a folder that cannot be written (or is in use,
     or holds other files) is refused before any simulating. The scenario is compiled before the claim:
@@ -88,6 +94,9 @@ def run_to_folder(scenario: Scenario, seed: int, driver: str, out: str | Path, o
         if result.agents is not None:
             folder.write_parquet("agents.parquet", result.agents)
         folder.write_parquet("edges.parquet", result.edges)
+        if result.people is not None:  # the organisations' members and ties, for the network view
+            folder.write_parquet("people.parquet", result.people)
+            folder.write_parquet("ties.parquet", result.ties)
         folder.write_json("summary.json", result.summary)
         folder.write_json("scenario.json", scenario.model_dump(mode="json", by_alias=True))
         folder.finish()

@@ -53,6 +53,32 @@ def edge_totals(compiled: CompiledScenario, state: State) -> list[dict]:
             for index, (edge_id, edge) in enumerate(zip(compiled.layout.edge_ids, compiled.scenario.network.edges))]
 
 
+def people_tables(compiled: CompiledScenario, state: State) -> tuple[list[dict], list[dict]]:
+    """The organisations' members at the end of a run, with their status at each snapshot week
+    (`status_week_<w>`: linked to a leader, cut off, arrested or vacant), and their ties with how often an
+    investigation followed each (for the network view). Empty where the scenario has no people."""
+    from ..model.people import ACTIVE, ARREST_COUNT, CONNECTED, HOME, ORG, ROLE, ROLES
+
+    statuses = ("linked", "cut off", "arrested or vacant")
+    ids, nodes = compiled.layout.ids["people"], compiled.layout.node_ids
+    weeks = [int(week) for week in state.snapshot_week]
+    status = np.asarray(state.snapshot_status).reshape(len(weeks), len(ids)) if ids else np.zeros((len(weeks), 0))
+    members = [{"person": person, "organisation": compiled.layout.organisation_ids[int(state.person[row, ORG])],
+                "role": ROLES[int(state.person[row, ROLE])], "home": nodes[int(state.person[row, HOME])],
+                "arrests": int(state.person[row, ARREST_COUNT]), "centrality": float(state.person_centrality[row]),
+                "at_large": bool(state.person_flag[row, ACTIVE]), "linked": bool(state.person_flag[row, CONNECTED]),
+                **{f"status_week_{week}": statuses[int(status[k, row])] for k, week in enumerate(weeks)}}
+               for row, person in enumerate(ids)]
+    ties = []
+    for row in range(len(ids)):
+        for j in range(state.person_tie_ptr[row], state.person_tie_ptr[row + 1]):
+            other = int(state.person_tie_people[j])
+            if row < other:
+                ties.append({"a": ids[row], "b": ids[other],
+                             "followed": int(state.tie_followed[state.person_tie_index[j]])})
+    return members, ties
+
+
 def run_summary(compiled: CompiledScenario, state: State, seed: int) -> dict:
     """The short summary printed by `threatnet run` and stored in summary.json."""
     (flows, conflicts), years = _outcomes(compiled, state, seed), compiled.params.horizon_weeks / 52.0
