@@ -51,18 +51,19 @@ def test_choose_route_skips_full_routes_and_prefers_shipping_over_nothing():
     assert rules.choose_route(np.array([np.nan]), 5.0, 0.99, np.zeros(1)) == -1
 
 
-def test_detection_probability_grows_with_officers_database_and_alerts():
-    base = rules.detection_probability(50, 0.5, 0.004, 1.0, 1.0, 0.0, 0.5, 10, 1)
+def test_detection_probability_grows_with_officers_and_alerts():
+    """Database access no longer multiplies the hazard (it acts through the people it identifies); the
+    alerts of secure communications still raise it."""
+    base = rules.detection_probability(50, 0.5, 0.004, 1.0, 0.0, 0.5, 10, 1)
     assert base == pytest.approx(1 - math.exp(-0.004 * 50 * 0.5))
-    assert rules.detection_probability(100, 0.5, 0.004, 1.0, 1.0, 0.0, 0.5, 10, 1) > base
-    assert rules.detection_probability(50, 0.5, 0.004, 1.0, 1.5, 0.0, 0.5, 10, 1) > base
-    assert rules.detection_probability(50, 0.5, 0.004, 1.0, 1.0, 2.0, 0.5, 10, 1) > base
-    assert rules.detection_probability(0, 0.5, 0.004, 1.0, 1.0, 0.0, 0.5, 10, 1) == 0.0
+    assert rules.detection_probability(100, 0.5, 0.004, 1.0, 0.0, 0.5, 10, 1) > base
+    assert rules.detection_probability(50, 0.5, 0.004, 1.0, 2.0, 0.5, 10, 1) > base
+    assert rules.detection_probability(0, 0.5, 0.004, 1.0, 0.0, 0.5, 10, 1) == 0.0
 
 
 def test_detection_probability_saturates_when_traffic_exceeds_capacity():
-    light = rules.detection_probability(50, 0.5, 0.004, 1.0, 1.0, 0.0, 0.5, 2, 1)
-    heavy = rules.detection_probability(50, 0.5, 0.004, 1.0, 1.0, 0.0, 0.5, 2, 8)
+    light = rules.detection_probability(50, 0.5, 0.004, 1.0, 0.0, 0.5, 2, 1)
+    heavy = rules.detection_probability(50, 0.5, 0.004, 1.0, 0.0, 0.5, 2, 8)
     assert heavy == pytest.approx(1 - math.exp(-0.1 * 2 / 8))
     assert heavy < light
 
