@@ -20,9 +20,10 @@ from numba import njit
 rule = njit(cache=True)
 action = njit(cache=True, _nrt=False, inline="always")
 
-# A few actions that run rarely and hold much inlined code (a seizure with its arrest and investigation,
-# a courier's check, a courier team's boarding) are compiled as calls: inlined at each of their call
+# A few actions that run rarely and hold much inlined code (an arrest with its investigation, a courier
+# team's boarding and arrival) are compiled as calls: inlined at each of their call
 # sites they multiplied the kernel's compile time (8 minutes and 3 GB, measured); as calls the copy of
 # the state struct is paid only when they run. Each separately compiled function costs ~8 s of
-# compile (the state struct's type), so only these few are.
+# compile (the state struct's type), so only these few are. Not for what runs per courier: a call copies
+# the struct, and a call per courier check made the default scenario ten times slower (measured).
 rare_action = njit(cache=True, _nrt=False)

@@ -298,7 +298,7 @@ def seize_part(s, slot, edge, kg, share):
     s.edge_seized_kg[edge] += kg
 
 
-@rare_action
+@action
 def courier_checked(s, p, slot, k, agency, profiling, has_database, node, edge, week, address):
     """Courier `k` of a shipment's team checked by `agency` at `node`: if identified (and no bribe taken),
     his load is seized and he is arrested. Returns True if he was stopped."""
