@@ -11,7 +11,7 @@ import pytest
 from sim.drivers.kernel import run_kernel
 from sim.model import END_TYPES, compile_from
 from sim.model.conflict import Income
-from sim.model.generate import generated
+from sim.model.generate import generated, struct
 from sim.runners.montecarlo import run_monte_carlo
 from sim.scenario import InputError, load_scenario
 
@@ -25,7 +25,7 @@ def drawn_fighters(compiled, seeds) -> np.ndarray:
     values = []
     for seed in seeds:
         state = compiled.fresh_state()
-        generated().initialise(state, compiled.with_seed(seed))
+        generated().initialise(struct(state), compiled.with_seed(seed))
         values.append(state.bel_fighters[1])
     return np.array(values)
 

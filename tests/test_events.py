@@ -90,9 +90,9 @@ def test_apply_events_writes_the_element_and_nothing_else_at_its_week(tmp_path):
         model.step()
     before = [field.copy() for field in model.state]
     assert model.params.detection_rate_per_officer == 0.5  # since week 16
-    params = generated().apply_events(model.state, model.params, 21)  # no event in week 21
+    params = generated().apply_events(model.struct, model.params, 21)  # no event in week 21
     assert params == model.params and all(len(_changed(a, b)) == 0 for a, b in zip(before, model.state))
-    params = generated().apply_events(model.state, model.params, 22)
+    params = generated().apply_events(model.struct, model.params, 22)
     row = compiled.layout.belligerent_ids.index("gw_government")
     for name, old, new in zip(State._fields, before, model.state):
         differs = _changed(old, new)

@@ -11,7 +11,7 @@ from sim.drivers.mesa import ThreatNetworkModel
 from sim.model import State, compile_from
 from sim.model.conflict import CRIME
 from sim.model.declare import FLOWS
-from sim.model.generate import generated
+from sim.model.generate import generated, struct
 from sim.model.market import clearing_index
 from sim.runners.montecarlo import run_monte_carlo
 
@@ -73,12 +73,13 @@ def test_money_and_cocaine_balance_every_week():
                                             "police.host.units[0].passed_up_share": 0.5})
     kernel = generated()
     s, p = compiled.fresh_state(), compiled.with_seed(2)
-    kernel.initialise(s, p)
+    compiled_state = struct(s)  # the same arrays as compiled code takes them
+    kernel.initialise(compiled_state, p)
     total = {name: FLOWS.index(name) for name in FLOWS.names}
     in_transit = 0.0
     for week in range(1, 121):
         cash, bribes = s.org_cash_usd.sum(), s.unit_bribes_usd.sum()
-        kernel.run_week(s, p, week)
+        kernel.run_week(compiled_state, p, week)
         w = s.week_totals
         expected = w[total["criminal_revenue_usd"]] - w[total["purchase_usd"]] - w[total["transport_usd"]] \
             - w[total["taxes_usd"]] - w[total["bribes_usd"]]

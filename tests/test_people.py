@@ -1,6 +1,7 @@
 """People of the organisations: arrests that add up, identification through the databases, the network
 position of whom is arrested, replacement, and organisations without people left as they were."""
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -61,19 +62,24 @@ def test_couriers_carry_shipments_on_air_legs_and_are_arrested_one_by_one(runs):
 
 
 def _capacity_after(graph, removed):
-    """(capacity share, groups) of a one-organisation network after `removed` are arrested."""
+    """(capacity share, groups) of a one-organisation network after `removed` are arrested; checked
+    against networkx's connected components of the members at large."""
     n = graph.number_of_nodes()
-    role = np.array([graph.nodes[i]["role"] for i in range(n)], np.int64)
+    role = [graph.nodes[i]["role"] for i in range(n)]
     active = np.ones(n, np.bool_)
     active[list(removed)] = False
-    pointer, neighbours = [0], []
-    for i in range(n):
-        neighbours += sorted(graph.neighbors(i))
-        pointer.append(len(neighbours))
-    reached, groups, members, leader = link(0, n, 1, role, active, np.zeros(n, np.bool_), np.zeros(n, np.int64),
-                                            np.array(pointer, np.int64), np.array(neighbours, np.int64),
-                                            np.zeros(n, np.int64))
-    operational = int((role >= people.TRANSPORTER).sum())
+    anchor, pointer, core = people.core_ties([sorted(graph.neighbors(i)) for i in range(n)], role)
+    connected = np.zeros(n, np.bool_)
+    reached, groups, members, leader = link(
+        0, role.count(LEADER), next(i for i, r in enumerate(role) if r >= people.TRANSPORTER), n, 1, active, connected, np.zeros(n, np.int64), np.array(anchor, np.int64),
+        np.array(pointer, np.int64), np.array(core, np.int64), np.zeros(n, np.int64))
+    at_large = graph.subgraph(np.flatnonzero(active).tolist())
+    components = list(nx.connected_components(at_large))
+    linked = set().union(*[c for c in components if any(role[i] == LEADER for i in c)])
+    assert groups == len(components) and members == at_large.number_of_nodes()
+    assert set(np.flatnonzero(connected).tolist()) == linked
+    assert reached == sum(1 for i in linked if role[i] >= people.TRANSPORTER)
+    operational = sum(1 for r in role if r >= people.TRANSPORTER)
     return people.capacity_share(reached, operational, leader), groups
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from ..model import MODEL
 from ..model.compile import CompiledScenario
 from ..model.declare import Lever
-from ..model.generate import generated
+from ..model.generate import generated, struct
 
 
 def run_kernel(compiled: CompiledScenario, seed: int):
@@ -20,7 +20,7 @@ def run_kernel(compiled: CompiledScenario, seed: int):
     state = compiled.fresh_state()
     params = compiled.with_seed(seed)
     series = np.zeros((int(params.horizon_weeks), len(compiled.layout.series_columns)))
-    generated().run_weeks(state, params, series)
+    generated().run_weeks(struct(state), params, series)
     return state, series
 
 
@@ -41,6 +41,6 @@ def run_replicates(compiled: CompiledScenario, state, seeds: np.ndarray, keep_se
     entity_rows = np.zeros((len(seeds), max(rows, 1), max(per, 1)))
     weeks = int(compiled.params.horizon_weeks)
     series = np.zeros((max(keep_series, 1), weeks, len(compiled.layout.series_columns)))
-    generated().run_replicates(state, compiled.initial, compiled.params, seeds.astype(np.int64), keep_series,
+    generated().run_replicates(struct(state), struct(compiled.initial), compiled.params, seeds.astype(np.int64), keep_series,
                                series, run_rows, entity_rows)
     return run_rows, entity_rows, series[:keep_series]

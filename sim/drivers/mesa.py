@@ -37,7 +37,7 @@ from ..model.compile import CompiledScenario, compile_from
 from ..model.declare import Agents
 from ..scenario import Scenario
 from ..shipped import default_scenario
-from ..model.generate import generated
+from ..model.generate import generated, struct
 
 
 class RowAgent(mesa.Agent):
@@ -64,9 +64,9 @@ def _method(phase):
     action, guard = phase.action, phase.guard
 
     def act(agent) -> None:
-        state = agent.model.state
-        if guard is None or getattr(state, guard)[agent.row]:  # the rows the kernel skips, skipped
-            action(state, agent.model.params, agent.row, agent.model.steps)
+        model = agent.model
+        if guard is None or getattr(model.state, guard)[agent.row]:  # the rows the kernel skips, skipped
+            action(model.struct, model.params, agent.row, model.steps)
     name = getattr(action, "py_func", action).__name__
     act.__name__, act.__doc__ = name, getattr(action, "__doc__", None)
     return act
@@ -136,9 +136,10 @@ class ThreatNetworkModel(mesa.Model):
         seed = int(self.compiled.params.seed if rng is None else rng)
         super().__init__(rng=seed)
         self.seed = seed
-        self.state = self.compiled.fresh_state()
+        self.state = self.compiled.fresh_state()  # the arrays, readable from Python
+        self.struct = struct(self.state)  # the same arrays as compiled actions take them
         self.params = self.compiled.with_seed(seed)
-        generated().initialise(self.state, self.params)  # the kernel's own draws and initialisation, before
+        generated().initialise(self.struct, self.params)  # the kernel's own draws and initialisation, before
         # agents take their places (a region's holder decides which hub a belligerent stands on)
         self.horizon_weeks = int(self.params.horizon_weeks)
         layout = self.compiled.layout
@@ -159,21 +160,21 @@ class ThreatNetworkModel(mesa.Model):
             agent_reporters={"entity_id": "entity_id", "kind": "kind", "money_usd": "money_usd",
                              "strength": "strength", "seized_kg": "seized_kg"},
         )
-        generated().record_series(self.state, 0, self.current_row)
+        generated().record_series(self.struct, 0, self.current_row)
         self.datacollector.collect(self)  # week 0: the initial state, as Mesa convention has it
 
     def step(self) -> None:
         """One week: the dated events of this week, if any, then the phases of the schedule (docs/ODD.md,
         section 3), in order."""
-        self.params = generated().apply_events(self.state, self.params, self.steps)  # the kernel's own
-        state, params, week = self.state, self.params, self.steps
+        self.params = generated().apply_events(self.struct, self.params, self.steps)  # the kernel's own
+        state, params, week = self.struct, self.params, self.steps
         for phase in MODEL.schedule:
             if phase.over is None:
                 phase.action(state, params, week)
             elif phase.over in self.agent_sets:
                 self.agent_sets[phase.over].do(phase.name)  # in row order: the kernel's order
             else:
-                guard = getattr(state, phase.guard) if phase.guard else None
+                guard = getattr(self.state, phase.guard) if phase.guard else None
                 for row in range(self.compiled.layout.count(phase.over)):
                     if guard is None or guard[row]:
                         phase.action(state, params, row, week)

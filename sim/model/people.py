@@ -35,7 +35,7 @@ TIER = (0, 1, 2, 3, 3, 3)  # chain of command: leaders, coordinators, brokers, t
 # Columns of `person` (int64), `person_flag` (bool), `org_people` (int64) and `org_people_state` (float64):
 # a member's and an organisation's state packed into few arrays, because each array of the state struct
 # adds to the compile time of every function that takes it (numba passes the struct by value).
-ORG, ROLE, HOME, RECRUIT_WEEKS, RETURN_WEEK, WANTED_AT, ARREST_COUNT, VISIT = range(8)
+ORG, ROLE, HOME, RECRUIT_WEEKS, RETURN_WEEK, WANTED_AT, ARREST_COUNT = range(7)
 ACTIVE, CONNECTED, RELEASED, STOLEN_DOCUMENT, NOTICE, RECORD = range(6)
 ROLE_FIRST = 0  # org_people[org, ROLE_FIRST + role]: first row of each role, then one past the last
 TURN = len(ROLES) + 1  # org_people[org, TURN + role]: whose turn it is next among the members of a role
@@ -260,34 +260,42 @@ def _search(start, stamp, active, visit, tie_ptr, tie_people, queue):
 
 
 @rule
-def link(first, end, stamp, role, active, connected, visit, tie_ptr, tie_people, queue):
-    """Who among rows first..end is linked through active members to an active leader (`connected`), and
-    the connected groups of active members (more than one: the organisation has split). Returns
-    (operational members reached, groups, active members, a leader is active)."""
+def link(first, leaders_end, operational, end, stamp, active, connected, visit, anchor, core_ptr, core_people,
+         queue):
+    """Who among rows first..end (leaders first..leaders_end, operational members from `operational` on) is
+    linked through active members to an active leader (`connected`), and the connected groups of active
+    members (more than one: the organisation has split). Returns (operational members reached, groups,
+    active members, a leader is active). `visit` marks the search with `stamp`, the groups with -stamp.
+
+    The search runs over the core (members with more than one tie; `core_ptr`/`core_people` hold the ties
+    among them); a member with one tie (`anchor`, -1 for the core) is linked if that one is, and is a
+    group of its own if that one is not at large. Most couriers have one tie, so the search visits about
+    a quarter of a courier network (the same answer as searching everyone: tests/test_people.py)."""
     starts = 0
-    for person in range(first, end):
-        connected[person] = False
-        if active[person] and role[person] == LEADER:
+    for person in range(first, leaders_end):
+        if active[person]:
             visit[person] = stamp
             queue[starts] = person
             starts += 1
-    reached = 0
-    for k in range(_search(starts, stamp, active, visit, tie_ptr, tie_people, queue)):
-        person = queue[k]
-        connected[person] = True
-        if role[person] >= TRANSPORTER:  # transporters, couriers and facilitators operate
-            reached += 1
-    groups, members = (1 if starts else 0), 0
-    for person in range(first, end):  # the groups cut off from the leaders
+    _search(starts, stamp, active, visit, core_ptr, core_people, queue)
+    reached, groups, members = 0, (1 if starts else 0), 0
+    for person in range(first, end):
         if not active[person]:
+            connected[person] = False
             continue
         members += 1
-        if visit[person] == stamp:
-            continue
-        groups += 1
-        visit[person] = stamp
-        queue[0] = person
-        _search(1, stamp, active, visit, tie_ptr, tie_people, queue)
+        one = anchor[person]
+        linked = visit[person if one < 0 else one] == stamp
+        connected[person] = linked
+        if linked:
+            reached += person >= operational
+        elif one >= 0:
+            groups += not active[one]  # alone; else in the group of the one it is tied to
+        elif visit[person] != -stamp:  # a core member cut off from the leaders: a group not yet counted
+            groups += 1
+            visit[person] = -stamp
+            queue[0] = person
+            _search(1, -stamp, active, visit, core_ptr, core_people, queue)
     return reached, groups, members, starts > 0
 
 
@@ -324,8 +332,9 @@ def reorganise(s, p, org, week):
     s.org_people[org, DIRTY] = False
     # a search mark of its own: an organisation is searched at most once a week, and only in its own rows
     reached, groups, members, leader_active = link(
-        first, end, week + 1, s.person[:, ROLE], s.person_flag[:, ACTIVE], s.person_flag[:, CONNECTED],
-        s.person[:, VISIT], s.person_tie_ptr, s.person_tie_people, s.scratch_people)
+        first, s.org_people[org, ROLE_FIRST + COORDINATOR], s.org_people[org, ROLE_FIRST + TRANSPORTER], end,
+        week + 1, s.person_flag[:, ACTIVE], s.person_flag[:, CONNECTED], s.person_visit, s.person_anchor,
+        s.person_core_ptr, s.person_core_people, s.scratch_people)
     operational = end - s.org_people[org, ROLE_FIRST + TRANSPORTER]
     s.org_people_state[org, CAPACITY] = capacity_share(reached, operational, leader_active)
     s.org_people_state[org, GROUPS] = groups
@@ -433,6 +442,20 @@ def _ties(scenario, context) -> list[tuple[int, int]]:
     return ties
 
 
+def core_ties(neighbours: list[list[int]], role: list[int]) -> tuple[list[int], list[int], list[int]]:
+    """From each member's neighbours: (anchor, core pointer, core neighbours) for `link`. A member other
+    than a leader with one tie, to a member with more, hangs on it (`anchor`); the others are the core, and
+    the CSR lists the ties among them."""
+    anchor = [ties[0] if len(ties) == 1 and role[p] != LEADER and len(neighbours[ties[0]]) > 1 else -1
+              for p, ties in enumerate(neighbours)]
+    pointer, core = [0], []
+    for person, ties in enumerate(neighbours):
+        if anchor[person] < 0:
+            core += [other for other in ties if anchor[other] < 0]
+        pointer.append(len(core))
+    return anchor, pointer, core
+
+
 def max_team(scenario) -> int:
     """The largest courier team a shipment can need: shipment kg / kg per courier."""
     sizes = [int(np.ceil(o.shipment_kg / o.people.courier_kg)) for o in scenario.organisations
@@ -486,8 +509,9 @@ def build(scenario, context) -> dict:
             neighbours.append(other)
             tie_of.append(index)
         pointer.append(len(neighbours))
+    anchor, core_pointer, core = core_ties([[other for other, _ in sorted(ties)] for ties in adjacency], role)
     snapshots = scenario.people.snapshot_weeks if scenario.people else []
-    person = np.zeros((n_people, VISIT + 1), np.int64)
+    person = np.zeros((n_people, ARREST_COUNT + 1), np.int64)
     person[:, ORG], person[:, ROLE], person[:, HOME] = org_of, role, home
     person[:, RECRUIT_WEEKS], person[:, RETURN_WEEK], person[:, WANTED_AT] = recruit_weeks, -1, -1
     person_flag = np.zeros((n_people, RECORD + 1), np.bool_)
@@ -508,6 +532,10 @@ def build(scenario, context) -> dict:
         person_tie_ptr=np.array(pointer, np.int64),
         person_tie_people=np.array(neighbours, np.int64),
         person_tie_index=np.array(tie_of, np.int64),
+        person_anchor=np.array(anchor, np.int64),
+        person_visit=np.zeros(n_people, np.int64),
+        person_core_ptr=np.array(core_pointer, np.int64),
+        person_core_people=np.array(core, np.int64),
         tie_followed=np.zeros(len(ties), np.int64),
         scratch_people=np.zeros(n_people, np.int64),
         org_people=org_people,
@@ -539,9 +567,11 @@ MODULE = Module(
               Entities("snapshots", snapshot_ids, "weeks at which the members' status is kept")),
     fields=(
         Field("node_country", I, ("nodes",), "country of the node (index)"),
-        Field("person", I, ("people", VISIT + 1), "ORG, ROLE (index in ROLES), HOME (node), RECRUIT_WEEKS, "
+        Field("person", I, ("people", ARREST_COUNT + 1), "ORG, ROLE (index in ROLES), HOME (node), RECRUIT_WEEKS, "
               "RETURN_WEEK (a vacancy is filled, -1 for none), WANTED_AT (node whose police want the member, -1), "
-              "ARREST_COUNT, VISIT (scratch: search mark)", written=False),
+              "ARREST_COUNT", written=False),
+        Field("person_anchor", I, ("people",), "a member's one tie (-1: more than one tie, the core)", written=False),
+        Field("person_visit", I, ("people",), "scratch: search marks", written=False),
         Field("person_flag", B, ("people", RECORD + 1), "ACTIVE (at large), CONNECTED (linked to a leader), "
               "RELEASED (the vacancy is a released courier's), STOLEN_DOCUMENT, NOTICE (wanted everywhere, over "
               "I-24/7), RECORD (fingerprinted at an earlier arrest)", written=False),
@@ -549,6 +579,10 @@ MODULE = Module(
         Field("person_tie_ptr", I, (), "CSR over person_tie_people, one entry per member plus one", written=False),
         Field("person_tie_people", I, (), "the members each member is tied to", written=False),
         Field("person_tie_index", I, (), "the tie (row of ties) of each entry", written=False),
+        Field("person_core_ptr", I, (), "CSR over person_core_people: ties among members with more than one",
+              written=False),
+        Field("person_core_people", I, (), "the members with more than one tie each such member is tied to",
+              written=False),
         Field("tie_followed", I, ("ties",), "times an investigation revealed the tie", written=False),
         Field("scratch_people", I, ("people",), "scratch: people found by an investigation, or a search queue",
               written=False),

@@ -9,14 +9,14 @@ from ..drivers.kernel import outcome_widths
 from ..model import MODEL, State
 from ..model.compile import CompiledScenario
 from ..model.declare import Lever
-from ..model.generate import generated
+from ..model.generate import generated, struct
 
 
 def _outcomes(compiled: CompiledScenario, state, seed: int) -> tuple[dict, list[dict]]:
     """A finished run's outcomes as MODEL declares them: (run outcomes, one record per row entity)."""
     run_width, per_width, rows = outcome_widths(compiled)
     run_row, entity_rows = np.zeros(run_width), np.zeros((max(rows, 1), max(per_width, 1)))
-    generated().extract(state, compiled.params_at_end(seed), run_row, entity_rows)
+    generated().extract(struct(state), compiled.params_at_end(seed), run_row, entity_rows)
     columns = [c for c in MODEL.outcome_columns() if not isinstance(c.source, Lever)]
     run = {c.name: float(value) for c, value in zip([c for c in columns if c.per is None], run_row)}
     kind, records = MODEL.row_kind, []
