@@ -40,6 +40,7 @@ from .views import (SeriesViews, duration_histogram, end_type_shares, network_ma
 from .views.effects import effect_forest, outcome_differences
 from .views.load import Result
 from .views.patterns import pattern_checks
+from .views.people import arrests_series, people_network
 from .views.style import NARROW_PX
 from .views.survival import survival_by_conflict
 from .views.sweep import DEFAULT_OUTCOME, main_effects, sensitivity_warnings, sweep_answer, sweep_outcomes
@@ -83,6 +84,7 @@ def report_html(source) -> str:
 
 def run_sections(result: Result) -> Iterator[Section]:
     yield from _series_sections(result)
+    yield from _people_sections(result)
     yield Section("Trafficking network", network_map(result),
                   "Width: tonnes moved along each leg over the run; colour: share of them seized. Hover a leg's "
                   "midpoint, a hub or a police unit for its numbers and names.")
@@ -160,6 +162,24 @@ def _series_sections(result: Result) -> Iterator[Section]:
              "Stacked: the top of each panel is the belligerent's whole income; one scale for all panels.")
     for figure, title, note in zip(views.figures(), titles, notes):
         yield Section(title, figure, note)
+
+
+PEOPLE_SECTIONS = (  # (title, view, how to read it): shown where the run had people (the view is not None)
+    ("The people of each organisation", people_network,
+     ("Leaders at the centre, then coordinators and brokers, and on the outer ring the people who operate, beside "
+      "the broker they answer to; the slider picks the week whose status colours the members, and blue ties are "
+      "those investigations followed (wider: more often).")),
+    ("Arrests and the organisations' capacity", arrests_series,
+     ("The three stacks split the same arrests three ways (role, agency, the agency's INTERPOL access), so their "
+      "tops are equal; capacity is the share of an organisation's operational members still linked to a leader.")),
+)
+
+
+def _people_sections(result: Result) -> Iterator[Section]:
+    for title, view, note in PEOPLE_SECTIONS:
+        figure = view(result)
+        if figure is not None:
+            yield Section(title, figure, note)
 
 
 def pattern_sections(result: Result) -> Iterator[Section]:

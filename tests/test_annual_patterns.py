@@ -49,6 +49,23 @@ def test_statistics_of_calendar_years_have_their_known_values():
     assert value("peak_year", table, outcome="via_west_africa_kg", from_year=2008, to_year=2009) == 2008.0
 
 
+def test_the_change_between_two_months_reads_only_their_rows():
+    """Monthly rows (`month` 1-12) beside the years' rows (`month` 0): a change between two months sums
+    its outcomes, and the statistics of years do not see the months."""
+    table = pd.DataFrame({
+        "replicate": [0, 0, 0, 1, 1, 1], "year": [2008] * 6, "month": [0, 1, 5] * 2,
+        "amsterdam.courier_seized_kg": [900.0, 100.0, 20.0, 700.0, 300.0, 60.0],
+        "london.couriers_arrived": [0.0, 10.0, 30.0, 0.0, 30.0, 50.0],
+    })
+    assert value("monthly_change", table, outcomes=["amsterdam.courier_seized_kg"], from_month="2008-01",
+                 to_month="2008-05") == pytest.approx(40.0 / 200.0 - 1.0)
+    assert value("monthly_change", table, outcomes=["amsterdam.courier_seized_kg", "london.couriers_arrived"],
+                 from_month="2008-01", to_month="2008-05") == pytest.approx(80.0 / 220.0 - 1.0)
+    assert value("annual_total", table, outcome="amsterdam.courier_seized_kg", year=2008) == 800.0
+    assert np.isnan(value("monthly_change", table, outcomes=["london.couriers_arrived"], from_month="2008-02",
+                          to_month="2008-05"))  # no such month: undefined, not zero
+
+
 def test_a_bootstrap_resamples_whole_replicates():
     table = hand_made()
     statistic = STATISTICS["peak_year"]
@@ -70,10 +87,13 @@ def test_the_annual_table_of_a_run_adds_up_and_carries_unodcs_estimate():
     annual = annual_by_replicate(series, scenario.start_date)
     assert sorted(annual["replicate"].unique()) == [0, 1, 2]
     assert annual["year"].min() == 2005 and annual["year"].max() == 2009
+    assert sorted(annual["month"].unique()) == list(range(13))  # the years' rows (0), then the months'
     for replicate, weekly in series.groupby("replicate"):
-        years = annual[annual["replicate"] == replicate]
-        for flow in ("shipped_kg", "via_west_africa_kg", "seized_europe_kg"):
-            assert years[flow].sum() == pytest.approx(weekly[flow].sum())
+        rows = annual[annual["replicate"] == replicate]
+        for period in (rows[rows["month"] == 0], rows[rows["month"] > 0]):
+            assert period["days"].sum() == 7 * len(weekly)
+            for flow in ("shipped_kg", "via_west_africa_kg", "seized_europe_kg", "market.seized_kg"):
+                assert period[flow].sum() == pytest.approx(weekly[flow].sum())
     by_hand = (annual["seized_europe_via_west_africa_kg"] / annual["seized_europe_kg"]
                * (annual["delivered_kg"] + annual["seized_europe_kg"])).fillna(0.0)
     assert np.allclose(annual["west_africa_flow_estimated_kg"], by_hand)
@@ -113,6 +133,29 @@ def test_a_pattern_naming_an_unknown_outcome_is_refused_in_one_line(tmp_path):
     assert "west_africa_flow_estimated_kg" in str(error.value) and "got 'west_africa_flow_kg'" in str(error.value)
 
 
+MONTHLY = """\
+- name: couriers
+  statistic: {monthly_change: {outcomes: [market.courier_seized_kg], from_month: "2006-01", to_month: "2006-05"}}
+  target: {band: [-1, 10], assumption: "a test band"}
+  source: "test"
+  role: test
+"""
+
+
+def test_a_monthly_pattern_naming_an_unknown_series_or_node_is_refused_in_one_line(tmp_path):
+    from sim.patterns.command import run_patterns
+
+    with pytest.raises(InputError) as error:
+        load_patterns(write_patterns(tmp_path, MONTHLY.replace("courier_seized_kg", "courier_kg")))
+    assert error.value.key == "patterns[0].statistic.monthly_change.outcomes[0]" and "got 'market.courier_kg'" \
+        in str(error.value)
+    path = write_patterns(tmp_path, MONTHLY.replace("market.", "atlantis."))
+    with pytest.raises(InputError) as error:
+        run_patterns(TWO_CORRIDORS, path, replicates=2, out=tmp_path / "out")
+    assert error.value.key == "patterns[0].statistic.monthly_change.outcomes[0]" and "atlantis" in str(error.value)
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_annual_pattern_cannot_select_a_conflict(tmp_path):
     path = write_patterns(tmp_path, GOOD.replace("  role: fit", "  role: fit\n  conflict: hub_war"))
     with pytest.raises(InputError) as error:
@@ -137,8 +180,9 @@ def test_threatnet_patterns_reads_annual_totals_and_writes_the_annual_table(tmp_
     report = run_patterns(TWO_CORRIDORS, path, replicates=6, seed=2, workers=1, out=tmp_path / "out")
     assert [r.passed for r in report.results] == [True, True]
     annual = pd.read_parquet(tmp_path / "out" / "annual.parquet")
-    assert len(annual) == 6 * 5 and set(annual["scenario"]) == {"two_corridors"}
-    mean_2006 = annual.loc[annual["year"] == 2006, "via_west_africa_kg"].mean() / 1000
+    years = annual[annual["month"] == 0]
+    assert len(years) == 6 * 5 and set(annual["scenario"]) == {"two_corridors"}
+    mean_2006 = years.loc[years["year"] == 2006, "via_west_africa_kg"].mean() / 1000
     assert report.results[0].value == pytest.approx(mean_2006)
     assert report.results[0].ci_low <= mean_2006 <= report.results[0].ci_high
     assert "flow_2006" in format_results(report)

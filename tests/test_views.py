@@ -59,8 +59,8 @@ def threatnet(*args: str) -> str:
     return outcome.output
 
 
-def make_run(folder: Path) -> Path:
-    threatnet("run", DEFAULT, "--driver", "kernel", "--seed", "3", "--out", folder)
+def make_run(folder: Path, scenario: Path | str = DEFAULT) -> Path:
+    threatnet("run", scenario, "--driver", "kernel", "--seed", "3", "--out", folder)
     return folder
 
 
@@ -481,3 +481,133 @@ def test_run_summary_shows_the_true_west_african_flow_beside_its_estimate():
     assert 0 < summary["tonnes_via_west_africa_per_year"] < summary["tonnes_shipped_per_year"]
     assert (f"through West Africa: {summary['tonnes_via_west_africa_per_year']:.1f} t a year (as UNODC would estimate "
             f"it from seizures: {summary['tonnes_west_africa_estimated_per_year']:.1f} t)") in format_summary(summary)
+
+
+# --- people: the members of the organisations and their arrests ----------------------------------
+
+def member_traces(figure: go.Figure) -> list:
+    """The traces that draw members (one per organisation and role): markers with their ids in customdata."""
+    return [t for t in figure.data if t.mode == "markers" and t.customdata is not None]
+
+
+def member_ids(trace) -> list[str]:
+    """A members trace's ids: the common prefix its hover template carries, then each row's rest."""
+    prefix = trace.hovertemplate.split("<b>", 1)[1].split("%{customdata[0]}", 1)[0]
+    return [prefix + row[0] for row in trace.customdata]
+
+
+def test_people_network_draws_every_member_once_coloured_by_its_status(results):
+    people = pd.read_parquet(results["run"] / "people.parquet")
+    figure = views.people_network(results["run"])
+    traces = member_traces(figure)
+    ids = [person for trace in traces for person in member_ids(trace)]
+    assert sorted(ids) == sorted(people["person"]) and len(ids) == len(people)
+    roles = people.set_index("person")["role"]
+    assert all(roles[person] == trace.name for trace in traces for person in member_ids(trace))
+    homes = people.set_index("person")["home"]
+    assert all(homes[person] == row[1] for trace in traces for person, row in zip(member_ids(trace), trace.customdata))
+    weeks = sorted(int(c.removeprefix("status_week_")) for c in people if c.startswith("status_week_"))
+    slider = figure.layout.sliders[0]
+    assert [step.label for step in slider.steps] == [f"week {week}" for week in weeks]
+    assert slider.active == len(weeks) - 1
+    codes = {status: code for code, status in enumerate(["linked", "cut off", "arrested or vacant"])}
+    statuses = people.set_index("person")
+    for week, step in zip(weeks, slider.steps):
+        colours, indices = step.args
+        assert [figure.data[i] for i in indices] == traces
+        wrong = [person for trace, column in zip(traces, colours["marker.color"])
+                 for person, code in zip(member_ids(trace), column, strict=True)
+                 if code != codes[statuses.at[person, f"status_week_{week}"]]]
+        assert wrong == []  # each member in the colour of its own status that week
+    assert people[[f"status_week_{week}" for week in weeks]].stack().nunique() > 1  # colours that tell apart
+    drawn = [c for trace in traces for c in trace.marker.color]
+    assert drawn == [c for column in slider.steps[-1].args[0]["marker.color"] for c in column]  # starts at the last
+    titles = [a.text for a in figure.layout.annotations]
+    for organisation, count in people["organisation"].value_counts().items():
+        assert sum(organisation.replace("_", " ") in t and f"{count:,} members" in t for t in titles) == 1
+
+
+def test_people_network_draws_followed_ties_strong_and_only_those(results):
+    ties = pd.read_parquet(results["run"] / "ties.parquet")
+    figure = views.people_network(results["run"])
+    place = {person: (round(x, 3), round(y, 3)) for trace in member_traces(figure)
+             for person, x, y in zip(member_ids(trace), trace.x, trace.y)}
+
+    def segments(kind) -> list[frozenset]:
+        lines = [t for t in figure.data if t.mode == "lines" and kind(t.name)]
+        assert all(len(t.x) % 3 == 0 and t.x[2::3] == (None,) * (len(t.x) // 3) for t in lines)  # one trace, gaps
+        return [frozenset({(t.x[i], t.y[i]), (t.x[i + 1], t.y[i + 1])}) for t in lines for i in range(0, len(t.x), 3)]
+
+    followed = ties[ties["followed"] > 0]
+    assert len(followed) > 0 and (ties["followed"] == 0).any()
+    strong = segments(lambda name: name.startswith("tie followed"))
+    expected = [sorted({place[a], place[b]}) for a, b in zip(followed["a"], followed["b"])]
+    assert sorted(map(sorted, strong)) == sorted(expected)
+    assert len(segments(lambda name: name == "tie (never followed)")) == (ties["followed"] == 0).sum()
+    widths = {t.name: t.line.width for t in figure.data if t.mode == "lines"}
+    assert widths["tie (never followed)"] < widths["tie followed once"] < widths["tie followed 4 or more times"]
+    once = segments(lambda name: name == "tie followed once")
+    assert len(once) == (ties["followed"] == 1).sum()
+    assert len([t for t in figure.data if t.mode == "lines"]) <= 4 * ties["a"].str.split(".").str[0].nunique()
+
+
+def test_radial_layout_puts_ranks_on_rings_and_a_broker_beside_its_people():
+    from sim.views.people import radial_layout
+
+    roles = ["leader", "leader", "coordinator", "broker", "broker"] + ["courier"] * 6 + ["facilitator"]
+    # leaders tied; the coordinator under leader 0; brokers under it; couriers 5-7 and the facilitator under
+    # broker 3, couriers 8-10 under broker 4; extra ties: courier 5 to broker 4 (it answers to the first
+    # broker, 3) and courier 8 to the coordinator (it answers to the nearest rank above, broker 4)
+    ties = [(0, 1), (2, 0), (3, 2), (4, 2), (5, 3), (6, 3), (7, 3), (11, 3), (8, 4), (9, 4), (10, 4), (5, 4), (8, 2)]
+    xy = radial_layout(roles, ties)
+    assert np.array_equal(xy, radial_layout(roles, ties))  # computed, not drawn at random
+    radius = np.hypot(xy[:, 0], xy[:, 1])
+    assert radius[0] == radius[1] < radius[2] < radius[3] == radius[4] < radius[5:].min()
+    angle = np.arctan2(xy[:, 1], xy[:, 0]) % (2 * np.pi)
+    # eight members lead no one (leader 1 and the seven operational): each has an eighth of the circle
+    assert np.diff(np.sort(angle[5:])) == pytest.approx([2 * np.pi / 8] * 6)
+    under_3, under_4 = angle[[5, 6, 7, 11]], angle[[8, 9, 10]]
+    assert under_3.max() < under_4.min() or under_4.max() < under_3.min()  # each broker's people together
+    assert angle[3] == pytest.approx(under_3.mean()) and angle[4] == pytest.approx(under_4.mean())  # in their middle
+
+
+def test_without_snapshots_members_show_their_status_at_the_end():
+    from sim.views.people import member_statuses, status_codes
+
+    people = pd.DataFrame({"at_large": [True, True, False, False], "linked": [True, False, False, True]})
+    statuses = member_statuses(people)
+    assert list(statuses) == [None]
+    assert list(statuses[None]) == ["linked", "cut off", "arrested or vacant", "arrested or vacant"]
+    assert status_codes(pd.Series(["linked", "cut off", "arrested or vacant", "new status"])) == [0, 1, 2, 3]
+
+
+def test_arrests_series_adds_up_the_run_by_quarter(results):
+    series = pd.read_parquet(results["run"] / "series.parquet")
+    figure = views.arrests_series(results["run"])
+    quarters = len(series) // 13
+    full = series.iloc[:quarters * 13]
+    for axis in ("x", "x2", "x3"):  # by role, by agency, by database access: each stack is every arrest
+        stack = [t for t in figure.data if t.xaxis == axis]
+        assert stack and all(t.stackgroup and len(t.x) == quarters for t in stack)
+        assert sum(np.asarray(t.y, dtype=float).sum() for t in stack) == pytest.approx(full["arrests"].sum())
+        top = np.sum([np.asarray(t.y, dtype=float) for t in stack], axis=0)
+        assert top == pytest.approx(full["arrests"].to_numpy().reshape(quarters, 13).sum(axis=1))
+    couriers = next(t for t in figure.data if t.name == "couriers")
+    assert np.asarray(couriers.y, dtype=float).sum() == pytest.approx(full["arrests_couriers"].sum())
+    capacity = [t for t in figure.data if t.xaxis == "x4"]
+    assert len(capacity) == len([c for c in series if c.endswith(".capacity")])
+    assert all(0 <= value <= 100 for t in capacity for value in t.y)
+    assert "quarter" in figure.layout.yaxis.title.text and "quarter" in figure.layout.yaxis4.title.text
+
+
+def test_people_sections_only_where_the_run_has_people(results, tmp_path):
+    from sim.report import compact
+
+    page = report_html(results["run"])
+    assert "The people of each organisation" in page and "Arrests and the organisations" in page
+    assert len(json.dumps(compact(views.people_network(results["run"])))) < 300_000  # few traces, not one per tie
+    without = make_run(tmp_path / "no_people", "guinea_bissau")  # a shipped scenario whose organisations have none
+    assert not (without / "people.parquet").exists()
+    assert views.people_network(without) is None and views.arrests_series(without) is None
+    assert "The people of each organisation" not in report_html(without)
+    assert views.people_network(results["mc"]) is None and views.arrests_series(results["mc"]) is None

@@ -128,6 +128,7 @@ class Series:
     per: str | None = None
     columns: tuple[str, ...] = ()
     field: str | None = None
+    additive: bool = False  # a quantity per week that adds up over time (monthly and annual totals sum it)
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,10 @@ class Model:
             for entity in ids[kind]:
                 columns += [f"{entity}.{name}" for series in members for name in _expand(series)]
         return columns
+
+    def additive_series(self) -> set[str]:
+        """Names (after `<entity id>.`) of the per-entity series columns that add up over time, like flows."""
+        return {name for series in self.series if series.additive and series.per for name in _expand(series)}
 
     def labels(self) -> dict[str, tuple[str, str]]:
         """name -> (label, unit) of every outcome and lever."""

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import rng
 from .compiler import action, rule
-from .declare import BEGIN, FLOWS, POLICE, Agents, Entities, Field, Lever, Module, Param, Phase
+from .declare import BEGIN, FLOWS, POLICE, Agents, Entities, Field, Lever, Module, Param, Phase, Series
 from .conflict import CRIME
 from .network import Region, trafficking_graph
 from .people import ACTIVE, CUSTOMS, MARITIME, NOT_IDENTIFIED, WANTED_AT, arrest_and_investigate, identify
@@ -36,6 +36,7 @@ MANDATES = ("monitoring", "support", "executive")
 PATROL = CUSTOMS  # who seized a shipment, where it was not a police unit: patrols and customs on the leg, or
 # MARITIME patrols at sea
 NOBODY = -3  # nobody seized it
+NODE_SEIZED_KG, NODE_COURIER_SEIZED_KG, NODE_COURIERS_ARRIVED = range(3)  # columns of `node_week`
 
 
 # ------------------------------------------------------------------------------------------ rules
@@ -95,8 +96,9 @@ def alert_level(alert, decay, incoming):
 
 @action
 def begin_week(s, p, week):
-    """Alerts raised this week start from none."""
+    """Alerts raised this week, and what each node saw this week, start from none."""
     s.node_alert_incoming[:] = 0.0
+    s.node_week[:, :] = 0.0
 
 
 @action
@@ -159,6 +161,7 @@ def record_seizure(s, slot, unit, node, kg):
     """Who seized `kg` of a shipment (a unit, PATROL on the leg, or MARITIME at sea) and where; alerts to
     linked nodes. Seizures in Europe are also counted by whether the shipment came through West Africa,
     which is what UNODC's estimates of the West African flow were built from (sim/model/observation.py)."""
+    s.node_week[node, NODE_SEIZED_KG] += kg
     if s.node_region[node] == Region.WEST_AFRICA:
         s.week_totals[SEIZED_WEST_AFRICA_KG] += kg
     if s.node_region[node] == Region.EUROPE:
@@ -270,6 +273,7 @@ def build(scenario, context) -> dict:
     return dict(
         node_alert=np.zeros(len(nodes)),
         node_alert_incoming=np.zeros(len(nodes)),
+        node_week=np.zeros((len(nodes), NODE_COURIERS_ARRIVED + 1)),
         node_un_officers=node_un,
         node_host_officers=node_host,
         neighbour_ptr=neighbour_ptr,
@@ -306,6 +310,9 @@ MODULE = Module(
     fields=(
         Field("node_alert", F, ("nodes",), "alert level from linked seizures", written=False),
         Field("node_alert_incoming", F, ("nodes",), "alerts raised this week", written=False),
+        Field("node_week", F, ("nodes", NODE_COURIERS_ARRIVED + 1), "this week at the node: NODE_SEIZED_KG (seized "
+              "there, or at sea on a leg into it), NODE_COURIER_SEIZED_KG (of which from couriers), "
+              "NODE_COURIERS_ARRIVED (couriers who landed there)", written=False),
         Field("node_un_officers", F, ("nodes",)), Field("node_host_officers", F, ("nodes",)),
         Field("neighbour_ptr", I, (), "CSR over neighbour_nodes, one entry per node plus one", written=False),
         Field("neighbour_nodes", I, (), "linked nodes (undirected) of each node", written=False),
@@ -332,6 +339,8 @@ MODULE = Module(
         Param("corruption_scale", "levers.corruption_scale", "multiplier"),
     ),
     flows=FLOWS.of("policing"),
+    series=(Series("{source}", per="nodes", field="node_week", columns=("seized_kg", "courier_seized_kg", "couriers_arrived"),
+                   additive=True),),
     levers=(
         Lever("database_access_host", "levers.database_access.host", "host-state police query INTERPOL databases"),
         Lever("database_access_un", "levers.database_access.un", "UN police query INTERPOL databases"),

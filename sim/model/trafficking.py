@@ -19,7 +19,7 @@ from .conflict import CRIME
 from .network import Region, enumerate_routes, trafficking_graph, usable_graph
 from .people import ACTIVE, CAPACITY, COURIER, COURIER_KG, COURIER_TRIPS, CUSTOMS, NOT_IDENTIFIED, TRANSPORTER, arrest_and_investigate, identify, max_team, \
     member_rows, next_member
-from .policing import NOBODY, checks_at_node, record_seizure, seized_by, takes_bribe, unit_detection
+from .policing import NODE_COURIER_SEIZED_KG, NODE_COURIERS_ARRIVED, NOBODY, checks_at_node, record_seizure, seized_by, takes_bribe, unit_detection
 from .declare import BEGIN, END, FLOWS, LAUNCH, LEARN, MOVE, Agents, Entities, Field, Lever, Module, Outcome, Param, \
     Phase, Series
 
@@ -315,6 +315,7 @@ def courier_checked(s, p, slot, k, agency, profiling, has_database, node, edge, 
     kg = s.ship_kg[slot] if remaining == 1 else load  # the last courier carries what is left
     seize_part(s, slot, edge, kg, 1.0 / s.ship_team_size[slot])
     record_seizure(s, slot, agency, node, kg)
+    s.node_week[node, NODE_COURIER_SEIZED_KG] += kg
     s.ship_team[slot * p.max_team + k] = -1
     if s.person_flag[person, ACTIVE]:
         arrest_and_investigate(s, p, person, agency, node, week)
@@ -373,6 +374,7 @@ def couriers_arrive(s, p, slot, edge, node, week):
     for k in range(s.ship_team_size[slot]):
         if s.ship_team[slot * p.max_team + k] < 0:
             continue  # stopped at departure
+        s.node_week[node, NODE_COURIERS_ARRIVED] += 1.0
         address = (s.ship_uid[slot] * p.max_team + k) * (units + 1) + units
         if courier_checked(s, p, slot, k, CUSTOMS, s.edge_base_risk[edge], database, node, edge, week, address):
             continue

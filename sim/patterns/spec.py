@@ -187,10 +187,16 @@ class Patterns:
 
         first = scenario.start_date.year
         last = (week_start(scenario.start_date, int(scenario.horizon_weeks) + 1) - datetime.timedelta(days=1)).year
+        nodes = {node.id for node in scenario.network.nodes}
         for index in indices:
             pattern = self.patterns[index]
             if pattern.statistic.statistic.table != "annual":
                 continue
+            for position, name in enumerate(getattr(pattern.statistic.arguments, "outcomes", None) or []):
+                node, dot, _ = name.rpartition(".")
+                if dot and node not in nodes:
+                    raise InputError(str(self.file), f"patterns[{index}].statistic.{pattern.statistic.name}."
+                                     f"outcomes[{position}]", f"a node of scenario {scenario.name}; got '{node}'")
             for year in pattern.statistic.arguments.years():
                 if not first <= year <= last:
                     raise InputError(str(self.file), f"patterns[{index}].statistic.{pattern.statistic.name}",
@@ -222,6 +228,8 @@ def _check_annual(file: str, index: int, pattern: Pattern) -> None:
     """Every outcome a statistic of calendar years names is a column of the annual table."""
     from .annual import annual_outcomes
 
+    from ..model import MODEL
+
     known = annual_outcomes()
     arguments = pattern.statistic.arguments
     for key in ("outcome", "numerator", "denominator"):
@@ -229,6 +237,12 @@ def _check_annual(file: str, index: int, pattern: Pattern) -> None:
         if name is not None and name not in known:
             raise InputError(file, f"patterns[{index}].statistic.{pattern.statistic.name}.{key}",
                              f"a flow of the weekly series or an estimate ({', '.join(known)}); got '{name}'")
+    additive = sorted(MODEL.additive_series())
+    for position, name in enumerate(getattr(arguments, "outcomes", None) or []):
+        if name not in known and name.rpartition(".")[2] not in additive:
+            raise InputError(file, f"patterns[{index}].statistic.{pattern.statistic.name}.outcomes[{position}]",
+                             f"a flow of the weekly series, an estimate, or <node id>.<{'|'.join(additive)}>; "
+                             f"got '{name}'")
 
 
 def load_patterns(path: str | Path) -> Patterns:

@@ -24,8 +24,11 @@ PERIODS = {"monthly": "M", "annual": "Y"}
 
 
 def flow_columns(series: pd.DataFrame) -> list[str]:
-    """The series' flow columns (quantities per week, which add up over time)."""
-    return [flow.name for flow in MODEL.flows if flow.series and flow.name in series]
+    """The series' columns that add up over time: the flows, and the per-entity series declared additive
+    (`amsterdam.seized_kg`)."""
+    additive = MODEL.additive_series()
+    return [flow.name for flow in MODEL.flows if flow.series and flow.name in series] + \
+        [column for column in series.columns if column.rpartition(".")[2] in additive and "." in column]
 
 
 def with_dates(series: pd.DataFrame, start_date: datetime.date) -> pd.DataFrame:
@@ -54,11 +57,16 @@ def calendar_totals(series: pd.DataFrame, start_date: datetime.date, period: str
 
 def annual_by_replicate(series: pd.DataFrame, start_date: datetime.date) -> pd.DataFrame:
     """The annual table of many replicates (sim/patterns/annual.py): from weekly series with `replicate`
-    and `week` columns, one row per replicate and calendar year, `year` and `days` first."""
+    and `week` columns, one row per replicate and calendar year (`month` 0), then one per replicate and
+    calendar month (`month` 1-12); `replicate`, `year`, `month` and `days` first."""
     tables = []
     for replicate, weekly in series.groupby("replicate", sort=True):
-        annual = calendar_totals(weekly.drop(columns="replicate").set_index("week"), start_date, "annual")
-        annual.insert(0, "year", [period.year for period in annual.pop("period")])
-        annual.insert(0, "replicate", int(replicate))
-        tables.append(annual)
+        weekly = weekly.drop(columns="replicate").set_index("week")
+        for period in ("annual", "monthly"):
+            totals = calendar_totals(weekly, start_date, period)
+            starts = totals.pop("period")
+            totals.insert(0, "month", [day.month if period == "monthly" else 0 for day in starts])
+            totals.insert(0, "year", [day.year for day in starts])
+            totals.insert(0, "replicate", int(replicate))
+            tables.append(totals)
     return pd.concat(tables, ignore_index=True)

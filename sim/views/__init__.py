@@ -5,6 +5,7 @@
     views.effect_forest("results/criminal_funding/x")    # HR, RMST and median ratios per conflict and pooled
     views.survival_by_conflict(result)                   # an ExperimentResult works as well as its folder
     views.series_figures("results/mc/west_africa")       # flows, strength, funding: median and bands
+    views.people_network("results/run")                  # members by role and status, ties investigations followed
 
 Views read folders (or result objects, see `load.as_source`) and aggregate before they plot
 (`sim.views.load`): they never run the model and never put raw replicate rows into a figure.
@@ -21,7 +22,8 @@ _LAZY = {"Result": "load", "duration_counts": "load", "open_result": "load", "sa
          "series_figures": "series", "SurvivalData": "survival", "duration_histogram": "survival",
          "end_type_shares": "survival", "kaplan_meier": "survival", "survival_curves": "survival",
          "survival_data": "survival", "sensitivity_bars": "sweep", "sweep_heatmap": "sweep",
-         "sweep_parallel": "sweep", "pattern_checks": "patterns"}
+         "sweep_parallel": "sweep", "pattern_checks": "patterns", "people_network": "people",
+         "arrests_series": "people"}
 
 
 def __getattr__(name: str):
@@ -36,4 +38,5 @@ __all__ = ["Result", "SeriesViews", "SurvivalData", "arm_outcomes", "as_source",
            "duration_histogram", "effect_forest", "outcome_differences", "sensitivity_warnings", "show",
            "survival_by_conflict", "sweep_outcomes", "use_offline_notebook",
            "end_type_shares", "kaplan_meier", "network_map", "open_result", "sample_series", "sensitivity_bars",
-           "series_figures", "survival_curves", "survival_data", "sweep_heatmap", "sweep_parallel"]
+           "series_figures", "survival_curves", "survival_data", "sweep_heatmap", "sweep_parallel",
+           "people_network", "arrests_series"]

@@ -48,6 +48,16 @@ FLOW_COLOURS = {"shipped_kg": "#88CCEE", "seized_kg": "#332288", "delivered_kg":
 # Income by source: crime is the protection taxes, so it has the taxes' colour.
 INCOME_COLOURS = {"crime": FLOW_COLOURS["taxes_usd"], "external": "#88CCEE", "resources": "#DDCC77",
                   "budget": "#44AA99"}
+# The organisations' members (sim.model.people.ROLES): the chain of command dark, the operational roles light.
+ROLE_COLOURS = {"leader": "#882255", "coordinator": "#AA4499", "broker": "#CC6677", "transporter": "#332288",
+                "courier": "#88CCEE", "facilitator": "#DDCC77"}
+# A member's status at a snapshot week: green still linked to a leader, orange cut off, vermillion gone.
+STATUS_COLOURS = {"linked": "#009E73", "cut off": "#E69F00", "arrested or vacant": "#D55E00"}
+# Who arrested: the police colours of the network map, then customs and patrols at sea.
+AGENCY_COLOURS = {"host_police": "#0072B2", "un_police": "#1f9bd7", "customs": "#E69F00", "maritime": "#009E73"}
+DATABASE_COLOURS = {"with": "#44AA99", "without": "#BBBBBB"}  # arrests by agencies with or without INTERPOL access
+TIE_COLOUR = "#C8C8C8"       # a tie between two members that no investigation followed
+FOLLOWED_COLOUR = "#0072B2"  # a tie an investigation followed: police work, in the police's blue
 # Sensitivity indices: first order light, total dark, one hue.
 INDEX_COLOURS = {"S1": "#DDCC77", "ST": "#999933", "mu_star": "#999933"}
 EFFECT_COLOUR = "#222222"     # a single estimate with its CI (forest plots, differences)
