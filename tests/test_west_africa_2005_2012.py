@@ -45,10 +45,12 @@ def test_maoc_n_seizes_nothing_before_april_2007_and_something_after():
     assert before == 0.0 and after > 0.0
 
 
-def test_the_trafficking_patterns_are_simulated_by_the_2005_2012_corridor():
+def test_the_trafficking_patterns_are_simulated_by_the_2005_2012_corridor_and_the_schiphol_checks():
     patterns = load_patterns(shipped.resolve("west_africa_trafficking", "patterns"))
     assert patterns.reads_annual()
     groups = patterns.by_scenario(None)
-    assert [path.name for path in groups] == ["west_africa_2005_2012.yaml"]
+    assert [path.name for path in groups] == ["west_africa_2005_2012.yaml", "schiphol_checks_2008.yaml"]
+    checks = [patterns.patterns[i] for i in groups[next(path for path in groups if path.name.startswith("schiphol"))]]
+    assert {pattern.role for pattern in checks} == {"test"}  # the checks are held out: no calibration reads them
     roles = {pattern.role for pattern in patterns.patterns}
     assert roles == {"fit", "test"}
