@@ -7,7 +7,7 @@ import pytest
 
 from sim.drivers.kernel import run_kernel
 from sim.model import people
-from sim.model.people import ACTIVE, BROKER, COURIER, LEADER, ROLES, link, organisation_graph
+from sim.model.people import ACTIVE, BROKER, COURIER, LEADER, ROLES, organisation_graph
 
 from sim import load_scenario
 from sim.model import compile_scenario
@@ -62,25 +62,32 @@ def test_couriers_carry_shipments_on_air_legs_and_are_arrested_one_by_one(runs):
 
 
 def _capacity_after(graph, removed):
-    """(capacity share, groups) of a one-organisation network after `removed` are arrested; checked
-    against networkx's connected components of the members at large."""
+    """(capacity share, groups) of a one-organisation network after `removed` are arrested, from the search
+    of the core and the counts of the members hanging on it; checked against networkx's connected
+    components of the members at large."""
     n = graph.number_of_nodes()
     role = [graph.nodes[i]["role"] for i in range(n)]
     active = np.ones(n, np.bool_)
     active[list(removed)] = False
     anchor, pointer, core = people.core_ties([sorted(graph.neighbors(i)) for i in range(n)], role)
-    connected = np.zeros(n, np.bool_)
-    reached, groups, members, leader = link(
-        0, role.count(LEADER), next(i for i, r in enumerate(role) if r >= people.TRANSPORTER), n, 1, active, connected, np.zeros(n, np.int64), np.array(anchor, np.int64),
-        np.array(pointer, np.int64), np.array(core, np.int64), np.zeros(n, np.int64))
+    anchor = np.array(anchor, np.int64)
+    core_rows = np.flatnonzero(anchor < 0).astype(np.int64)
+    connected, visit = np.zeros(n, np.bool_), np.zeros(n, np.int64)
+    core_groups, leader = people.search_core(0, role.count(LEADER), core_rows, 1, active, connected, visit,
+                                             np.array(pointer, np.int64), np.array(core, np.int64),
+                                             np.zeros(n, np.int64))
+    operational = next(i for i, r in enumerate(role) if r >= people.TRANSPORTER)
+    reached, alone, members = people.count_members(core_rows, operational, 1, active, visit,
+                                                   people.leaf_counts(anchor, role, active))
+    groups = core_groups + alone
+    linked = np.where(anchor < 0, connected, active & (visit[np.maximum(anchor, 0)] == 1))
     at_large = graph.subgraph(np.flatnonzero(active).tolist())
     components = list(nx.connected_components(at_large))
-    linked = set().union(*[c for c in components if any(role[i] == LEADER for i in c)])
+    with_leader = set().union(*[c for c in components if any(role[i] == LEADER for i in c)])
     assert groups == len(components) and members == at_large.number_of_nodes()
-    assert set(np.flatnonzero(connected).tolist()) == linked
-    assert reached == sum(1 for i in linked if role[i] >= people.TRANSPORTER)
-    operational = sum(1 for r in role if r >= people.TRANSPORTER)
-    return people.capacity_share(reached, operational, leader), groups
+    assert set(np.flatnonzero(linked).tolist()) == with_leader
+    assert reached == sum(1 for i in with_leader if role[i] >= people.TRANSPORTER)
+    return people.capacity_share(reached, sum(1 for r in role if r >= people.TRANSPORTER), leader), groups
 
 
 def test_losing_a_broker_costs_more_than_losing_a_courier():
@@ -123,6 +130,35 @@ def test_arrested_members_are_replaced_and_the_organisation_rebuilds():
     assert capacity.min() < 1.0  # arrests cut it
     assert capacity[-1] > capacity.min()  # and it recovered from its lowest point
     assert state.person_flag[:, ACTIVE].mean() > 0.9
+
+
+def test_counts_kept_between_searches_equal_a_search_of_everyone_after_twenty_years():
+    """Members with one tie change only counts during a run, the core is searched again only when one of
+    its members changes: after 1,040 weeks of arrests and returns, each organisation's capacity, groups,
+    members and who is linked equal networkx's connected components of the members at large."""
+    compiled = compiled_with()
+    state, _ = run_kernel(compiled, 4)
+    ties = np.array([[int(state.person_tie_people[j]), person] for person in range(state.person.shape[0])
+                     for j in range(state.person_tie_ptr[person], state.person_tie_ptr[person + 1])])
+    linked = people.linked_members(state)
+    for org in range(state.org_people.shape[0]):
+        first, end = state.org_people[org, people.ROLE_FIRST], state.org_people[org, people.ROLE_FIRST + len(ROLES)]
+        if first == end:
+            continue
+        rows = range(first, end)
+        active = [row for row in rows if state.person_flag[row, ACTIVE]]
+        graph = nx.Graph()
+        graph.add_nodes_from(active)
+        graph.add_edges_from((a, b) for a, b in ties if a in graph and b in graph and first <= a < end)
+        components = list(nx.connected_components(graph))
+        with_leader = set().union(*[c for c in components if any(state.person[i, people.ROLE] == LEADER for i in c)])
+        operational = [row for row in rows if state.person[row, people.ROLE] >= people.TRANSPORTER]
+        assert state.org_people_state[org, people.GROUPS] == len(components)
+        assert state.org_people_state[org, people.MEMBERS] == len(active)
+        assert state.org_people_state[org, people.CAPACITY] == pytest.approx(
+            sum(1 for row in operational if row in with_leader) / len(operational))
+        assert set(np.flatnonzero(linked[first:end]) + first) == with_leader
+    assert state.person_flag[:, ACTIVE].sum() < state.person.shape[0]  # some were arrested at the end
 
 
 def test_organisations_without_people_have_no_arrests_and_full_capacity():

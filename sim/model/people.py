@@ -39,7 +39,11 @@ ORG, ROLE, HOME, RECRUIT_WEEKS, RETURN_WEEK, WANTED_AT, ARREST_COUNT = range(7)
 ACTIVE, CONNECTED, RELEASED, STOLEN_DOCUMENT, NOTICE, RECORD = range(6)
 ROLE_FIRST = 0  # org_people[org, ROLE_FIRST + role]: first row of each role, then one past the last
 TURN = len(ROLES) + 1  # org_people[org, TURN + role]: whose turn it is next among the members of a role
-NEXT_RETURN, DIRTY = TURN + len(ROLES), TURN + len(ROLES) + 1  # next week a vacancy is filled; membership changed
+# next week a vacancy is filled; a member of the core / a member with one tie left or came back; the rows of
+# core_rows that are this organisation's; the mark of its last search; its groups in the core; a leader at large
+NEXT_RETURN, DIRTY, LEAVES_CHANGED, CORE_FIRST, CORE_END, STAMP, CORE_GROUPS, LEADER_AT_LARGE = \
+    range(TURN + len(ROLES), TURN + len(ROLES) + 8)
+LEAVES_ACTIVE, LEAVES_OPERATIONAL = range(2)  # columns of person_leaves: members at large with one tie, to this one
 CAPACITY, MEMBERS, GROUPS, COURIER_KG = range(4)
 TARGETING = ("found", "leaders", "brokers")
 CUSTOMS, MARITIME = -1, -2  # agencies that are not police posts: checks at a leg's end, patrols at sea
@@ -157,7 +161,7 @@ def arrest(s, p, person, agency, has_database, week):
     s.person_flag[person, ACTIVE] = False
     s.person_flag[person, CONNECTED] = False
     s.person[person, ARREST_COUNT] += 1
-    s.org_people[org, DIRTY] = True
+    leave_or_return(s, org, person, -1)
     s.week_totals[ARRESTS] += 1.0
     s.week_totals[ARRESTS_BY_ROLE + role] += 1.0
     if agency == CUSTOMS:
@@ -228,7 +232,18 @@ def member_rows(org_people, org, role):
 
 
 @rule
-def next_member(org_people, person_flag, org, role):
+def is_linked(person_flag, visit, anchor, stamp, person):
+    """Whether a member is linked through members at large to a leader at large: a member of the core as
+    its organisation's last search found (and not arrested since); a member with one tie if at large and
+    that one was linked at the last search (`stamp`: the organisation's STAMP)."""
+    one = anchor[person]
+    if one < 0:
+        return person_flag[person, CONNECTED]
+    return person_flag[person, ACTIVE] and visit[one] == stamp
+
+
+@rule
+def next_member(org_people, person_flag, visit, anchor, org, role):
     """The next member of `role` in turn who is linked to a leader, or -1: transporters and couriers are
     called on in turn."""
     first, end = member_rows(org_people, org, role)
@@ -236,7 +251,7 @@ def next_member(org_people, person_flag, org, role):
     start = org_people[org, TURN + role]
     for step in range(size):
         person = first + (start + step) % size
-        if person_flag[person, CONNECTED]:
+        if is_linked(person_flag, visit, anchor, org_people[org, STAMP], person):
             org_people[org, TURN + role] = (start + step + 1) % size
             return person
     return -1
@@ -260,43 +275,60 @@ def _search(start, stamp, active, visit, tie_ptr, tie_people, queue):
 
 
 @rule
-def link(first, leaders_end, operational, end, stamp, active, connected, visit, anchor, core_ptr, core_people,
-         queue):
-    """Who among rows first..end (leaders first..leaders_end, operational members from `operational` on) is
-    linked through active members to an active leader (`connected`), and the connected groups of active
-    members (more than one: the organisation has split). Returns (operational members reached, groups,
-    active members, a leader is active). `visit` marks the search with `stamp`, the groups with -stamp.
-
-    The search runs over the core (members with more than one tie; `core_ptr`/`core_people` hold the ties
-    among them); a member with one tie (`anchor`, -1 for the core) is linked if that one is, and is a
-    group of its own if that one is not at large. Most couriers have one tie, so the search visits about
-    a quarter of a courier network (the same answer as searching everyone: tests/test_people.py)."""
+def search_core(leaders_first, leaders_end, core_rows, stamp, active, connected, visit, core_ptr, core_people,
+                queue):
+    """Who in the core (`core_rows`: the organisation's members with more than one tie) is linked through
+    members at large to a leader at large (`connected`, and `visit` marked `stamp`), and the core's
+    connected groups of members at large, each cut-off group marked -stamp (more than one group: the
+    organisation has split). Returns (groups, a leader is at large)."""
     starts = 0
-    for person in range(first, leaders_end):
+    for person in range(leaders_first, leaders_end):
         if active[person]:
             visit[person] = stamp
             queue[starts] = person
             starts += 1
     _search(starts, stamp, active, visit, core_ptr, core_people, queue)
-    reached, groups, members = 0, (1 if starts else 0), 0
-    for person in range(first, end):
-        if not active[person]:
-            connected[person] = False
-            continue
-        members += 1
-        one = anchor[person]
-        linked = visit[person if one < 0 else one] == stamp
-        connected[person] = linked
-        if linked:
-            reached += person >= operational
-        elif one >= 0:
-            groups += not active[one]  # alone; else in the group of the one it is tied to
-        elif visit[person] != -stamp:  # a core member cut off from the leaders: a group not yet counted
+    groups = 1 if starts else 0
+    for person in core_rows:
+        connected[person] = active[person] and visit[person] == stamp
+        if active[person] and visit[person] != stamp and visit[person] != -stamp:
             groups += 1
             visit[person] = -stamp
             queue[0] = person
             _search(1, -stamp, active, visit, core_ptr, core_people, queue)
-    return reached, groups, members, starts > 0
+    return groups, starts > 0
+
+
+@rule
+def count_members(core_rows, operational, stamp, active, visit, leaves):
+    """(operational members linked to a leader, members with one tie whose tie is not at large (each a group
+    of its own), members at large) of an organisation, from its core and the members hanging on each
+    (`leaves`: at large, of which operational); operational members are the rows from `operational` on.
+    A member with one tie is linked if that one is, and is in its group if that one is at large."""
+    reached, alone, members = 0, 0, 0
+    for person in core_rows:
+        members += leaves[person, LEAVES_ACTIVE]
+        if not active[person]:
+            alone += leaves[person, LEAVES_ACTIVE]
+            continue
+        members += 1
+        if visit[person] == stamp:
+            reached += (person >= operational) + leaves[person, LEAVES_OPERATIONAL]
+    return reached, alone, members
+
+
+@action
+def leave_or_return(s, org, person, change):
+    """A member leaves (`change` -1: arrested) or comes back (+1): a member of the core makes its
+    organisation search again; one with one tie only changes the counts of the member it hangs on."""
+    one = s.person_anchor[person]
+    if one < 0:
+        s.org_people[org, DIRTY] = True
+        return
+    s.person_leaves[one, LEAVES_ACTIVE] += change
+    if s.person[person, ROLE] >= TRANSPORTER:
+        s.person_leaves[one, LEAVES_OPERATIONAL] += change
+    s.org_people[org, LEAVES_CHANGED] = True
 
 
 @action
@@ -318,7 +350,7 @@ def reorganise(s, p, org, week):
                 continue
             s.person_flag[person, ACTIVE] = True
             s.person[person, RETURN_WEEK] = -1
-            s.org_people[org, DIRTY] = True
+            leave_or_return(s, org, person, 1)
             if s.person_flag[person, RELEASED]:
                 s.person_flag[person, RECORD] = True
             else:
@@ -327,17 +359,21 @@ def reorganise(s, p, org, week):
                 s.person[person, WANTED_AT] = -1
                 s.person_flag[person, RECORD] = False
         s.org_people[org, NEXT_RETURN] = upcoming
-    if not s.org_people[org, DIRTY]:
+    if not (s.org_people[org, DIRTY] or s.org_people[org, LEAVES_CHANGED]):
         return
-    s.org_people[org, DIRTY] = False
-    # a search mark of its own: an organisation is searched at most once a week, and only in its own rows
-    reached, groups, members, leader_active = link(
-        first, s.org_people[org, ROLE_FIRST + COORDINATOR], s.org_people[org, ROLE_FIRST + TRANSPORTER], end,
-        week + 1, s.person_flag[:, ACTIVE], s.person_flag[:, CONNECTED], s.person_visit, s.person_anchor,
-        s.person_core_ptr, s.person_core_people, s.scratch_people)
+    core_rows = s.core_rows[s.org_people[org, CORE_FIRST]:s.org_people[org, CORE_END]]
+    if s.org_people[org, DIRTY]:  # a search mark of its own: an organisation is searched at most once a week
+        s.org_people[org, STAMP] = week + 1
+        s.org_people[org, CORE_GROUPS], s.org_people[org, LEADER_AT_LARGE] = search_core(
+            first, s.org_people[org, ROLE_FIRST + COORDINATOR], core_rows, week + 1, s.person_flag[:, ACTIVE],
+            s.person_flag[:, CONNECTED], s.person_visit, s.person_core_ptr, s.person_core_people, s.scratch_people)
+    s.org_people[org, DIRTY] = s.org_people[org, LEAVES_CHANGED] = False
+    reached, alone, members = count_members(core_rows, s.org_people[org, ROLE_FIRST + TRANSPORTER],
+                                            s.org_people[org, STAMP], s.person_flag[:, ACTIVE], s.person_visit,
+                                            s.person_leaves)
     operational = end - s.org_people[org, ROLE_FIRST + TRANSPORTER]
-    s.org_people_state[org, CAPACITY] = capacity_share(reached, operational, leader_active)
-    s.org_people_state[org, GROUPS] = groups
+    s.org_people_state[org, CAPACITY] = capacity_share(reached, operational, s.org_people[org, LEADER_AT_LARGE])
+    s.org_people_state[org, GROUPS] = s.org_people[org, CORE_GROUPS] + alone
     s.org_people_state[org, MEMBERS] = members
 
 
@@ -345,16 +381,13 @@ def reorganise(s, p, org, week):
 def keep_snapshot(s, p, week):
     """At the snapshot weeks, each member's status: 0 linked to a leader, 1 active but cut off,
     2 arrested or vacant."""
+    people = s.person_flag.shape[0]
     for k in range(s.snapshot_week.shape[0]):
         if s.snapshot_week[k] == week:
-            snapshot(s.snapshot_status, k, s.person_flag)
-
-
-@rule
-def snapshot(status, k, person_flag):
-    people = person_flag.shape[0]
-    for person in range(people):
-        status[k * people + person] = 0 if person_flag[person, CONNECTED] else (1 if person_flag[person, ACTIVE] else 2)
+            for person in range(people):
+                linked = is_linked(s.person_flag, s.person_visit, s.person_anchor,
+                                   s.org_people[s.person[person, ORG], STAMP], person)
+                s.snapshot_status[k * people + person] = 0 if linked else (1 if s.person_flag[person, ACTIVE] else 2)
 
 
 @rule
@@ -456,6 +489,28 @@ def core_ties(neighbours: list[list[int]], role: list[int]) -> tuple[list[int], 
     return anchor, pointer, core
 
 
+def leaf_counts(anchor, role, active) -> np.ndarray:
+    """person_leaves: for each member, how many members at large hang on it by their one tie
+    (LEAVES_ACTIVE), and how many of those operate (LEAVES_OPERATIONAL)."""
+    anchor, role, active = np.asarray(anchor, np.int64), np.asarray(role, np.int64), np.asarray(active, bool)
+    counts = np.zeros((len(anchor), LEAVES_OPERATIONAL + 1), np.int64)
+    hanging = (anchor >= 0) & active
+    np.add.at(counts[:, LEAVES_ACTIVE], anchor[hanging], 1)
+    np.add.at(counts[:, LEAVES_OPERATIONAL], anchor[hanging & (role >= TRANSPORTER)], 1)
+    return counts
+
+
+def linked_members(state) -> np.ndarray:
+    """Which members are linked to a leader now (`is_linked` over a State's arrays, in numpy)."""
+    if state.person.shape[0] == 0:
+        return np.zeros(0, bool)
+    anchor = state.person_anchor
+    stamp = state.org_people[state.person[:, ORG], STAMP]
+    core = state.person_flag[:, CONNECTED]
+    hanging = state.person_flag[:, ACTIVE] & (state.person_visit[np.maximum(anchor, 0)] == stamp)
+    return np.where(anchor < 0, core, hanging)
+
+
 def max_team(scenario) -> int:
     """The largest courier team a shipment can need: shipment kg / kg per courier."""
     sizes = [int(np.ceil(o.shipment_kg / o.people.courier_kg)) for o in scenario.organisations
@@ -516,9 +571,13 @@ def build(scenario, context) -> dict:
     person[:, RECRUIT_WEEKS], person[:, RETURN_WEEK], person[:, WANTED_AT] = recruit_weeks, -1, -1
     person_flag = np.zeros((n_people, RECORD + 1), np.bool_)
     person_flag[:, ACTIVE] = person_flag[:, CONNECTED] = True
-    org_people = np.zeros((len(orgs), DIRTY + 1), np.int64)
+    core_rows = [p for p in range(n_people) if anchor[p] < 0]  # in row order, so organisation by organisation
+    org_people = np.zeros((len(orgs), LEADER_AT_LARGE + 1), np.int64)
     org_people[:, ROLE_FIRST:ROLE_FIRST + len(ROLES) + 1] = role_first
     org_people[:, NEXT_RETURN] = 1 << 62
+    org_people[:, CORE_FIRST] = np.searchsorted(core_rows, first)
+    org_people[:, CORE_END] = np.searchsorted(core_rows, end)
+    org_people[:, CORE_GROUPS] = org_people[:, LEADER_AT_LARGE] = [graph is not None for graph in graphs]
     org_state = np.zeros((len(orgs), COURIER_KG + 1))
     org_state[:, CAPACITY] = 1.0
     org_state[:, MEMBERS] = [e - f for f, e in zip(first, end)]
@@ -536,6 +595,8 @@ def build(scenario, context) -> dict:
         person_visit=np.zeros(n_people, np.int64),
         person_core_ptr=np.array(core_pointer, np.int64),
         person_core_people=np.array(core, np.int64),
+        person_leaves=leaf_counts(anchor, role, np.ones(n_people, np.bool_)),
+        core_rows=np.array(core_rows, np.int64),
         tie_followed=np.zeros(len(ties), np.int64),
         scratch_people=np.zeros(n_people, np.int64),
         org_people=org_people,
@@ -571,8 +632,13 @@ MODULE = Module(
               "RETURN_WEEK (a vacancy is filled, -1 for none), WANTED_AT (node whose police want the member, -1), "
               "ARREST_COUNT", written=False),
         Field("person_anchor", I, ("people",), "a member's one tie (-1: more than one tie, the core)", written=False),
-        Field("person_visit", I, ("people",), "scratch: search marks", written=False),
-        Field("person_flag", B, ("people", RECORD + 1), "ACTIVE (at large), CONNECTED (linked to a leader), "
+        Field("person_visit", I, ("people",), "search marks: a core member linked at its organisation's last "
+              "search holds its STAMP", written=False),
+        Field("person_leaves", I, ("people", LEAVES_OPERATIONAL + 1), "members at large hanging on this one by "
+              "their one tie: LEAVES_ACTIVE, LEAVES_OPERATIONAL", written=False),
+        Field("core_rows", I, (), "the members with more than one tie, organisation by organisation", written=False),
+        Field("person_flag", B, ("people", RECORD + 1), "ACTIVE (at large), CONNECTED (linked to a leader: read "
+              "it through is_linked, which derives it for members with one tie), "
               "RELEASED (the vacancy is a released courier's), STOLEN_DOCUMENT, NOTICE (wanted everywhere, over "
               "I-24/7), RECORD (fingerprinted at an earlier arrest)", written=False),
         Field("person_centrality", F, ("people",), "betweenness centrality within the organisation", written=False),
@@ -586,8 +652,10 @@ MODULE = Module(
         Field("tie_followed", I, ("ties",), "times an investigation revealed the tie", written=False),
         Field("scratch_people", I, ("people",), "scratch: people found by an investigation, or a search queue",
               written=False),
-        Field("org_people", I, ("organisations", DIRTY + 1), "ROLE_FIRST + role: rows of each role; TURN + role: "
-              "whose turn it is; NEXT_RETURN; DIRTY", written=False),
+        Field("org_people", I, ("organisations", LEADER_AT_LARGE + 1), "ROLE_FIRST + role: rows of each role; "
+              "TURN + role: whose turn it is; NEXT_RETURN; DIRTY (a core member left or came back), LEAVES_CHANGED; "
+              "CORE_FIRST, CORE_END (its rows of core_rows); STAMP (mark of its last search), CORE_GROUPS, "
+              "LEADER_AT_LARGE", written=False),
         Field("org_people_state", F, ("organisations", COURIER_KG + 1), "CAPACITY (share of operational members "
               "linked to a leader), MEMBERS (at large), GROUPS (connected groups of active members), COURIER_KG "
               "(kg per courier on air legs, 0 for none)", written=False),

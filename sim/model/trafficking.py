@@ -231,7 +231,7 @@ def launch_shipments(s, p, org, week):
         s.ship_weeks_left[slot] = s.edge_travel_weeks[first_edge]
         s.ship_kg[slot] = kg
         s.ship_uid[slot] = uid
-        s.ship_carrier[slot] = next_member(s.org_people, s.person_flag, org, TRANSPORTER)
+        s.ship_carrier[slot] = next_member(s.org_people, s.person_flag, s.person_visit, s.person_anchor, org, TRANSPORTER)
         s.ship_team_size[slot] = 0
         s.org_cash_usd[org] -= purchase
         s.week_totals[PURCHASE_USD] += purchase
@@ -333,7 +333,7 @@ def board_couriers(s, p, slot, node, edge, week):
     needed = min(p.max_team, int(math.ceil(s.ship_kg[slot] / s.org_people_state[org, COURIER_KG] - 1e-9)))
     size = 0
     for _ in range(min(needed, end - first)):
-        person = next_member(s.org_people, s.person_flag, org, COURIER)
+        person = next_member(s.org_people, s.person_flag, s.person_visit, s.person_anchor, org, COURIER)
         if person < 0:
             break
         s.ship_team[slot * p.max_team + size] = person
