@@ -476,7 +476,7 @@ def _ties(scenario, context) -> list[tuple[int, int]]:
 
 
 def core_ties(neighbours: list[list[int]], role: list[int]) -> tuple[list[int], list[int], list[int]]:
-    """From each member's neighbours: (anchor, core pointer, core neighbours) for `link`. A member other
+    """From each member's neighbours: (anchor, core pointer, core neighbours) for `search_core`. A member other
     than a leader with one tie, to a member with more, hangs on it (`anchor`); the others are the core, and
     the CSR lists the ties among them."""
     anchor = [ties[0] if len(ties) == 1 and role[p] != LEADER and len(neighbours[ties[0]]) > 1 else -1
