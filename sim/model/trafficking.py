@@ -276,26 +276,22 @@ def adjust_shipping(s, p, org, week):
 
 
 @action
-def seize(s, slot, edge):
-    """A shipment is seized at the end of `edge`: it stops, and its organisation remembers the leg."""
-    org, kg = s.ship_org[slot], s.ship_kg[slot]
-    s.ship_active[slot] = False
-    s.week_totals[SEIZED_KG] += kg
-    s.week_totals[SEIZURES] += 1.0
-    s.week_seizures[org, edge] += 1.0
-    s.edge_seized_kg[edge] += kg
-
-
-@action
 def seize_part(s, slot, edge, kg, share):
-    """A courier's load (`kg`, `share` of the team's) seized: the shipment goes on with the rest, and its
-    organisation remembers the leg in proportion; it stops when nothing is left."""
+    """`kg` of a shipment seized at `edge`: counted as `share` of a seizure where its organisation learns
+    (a courier's load is 1 / team size). The rest goes on; `seize` stops a shipment seized whole."""
     org = s.ship_org[slot]
     s.ship_kg[slot] -= kg
     s.week_totals[SEIZED_KG] += kg
     s.week_totals[SEIZURES] += 1.0
     s.week_seizures[org, edge] += share
     s.edge_seized_kg[edge] += kg
+
+
+@action
+def seize(s, slot, edge):
+    """A whole shipment is seized at the end of `edge`: it stops, and its organisation remembers the leg."""
+    seize_part(s, slot, edge, s.ship_kg[slot], 1.0)
+    s.ship_active[slot] = False
 
 
 @action
