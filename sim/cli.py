@@ -251,17 +251,28 @@ def bench(
     mesa_replicates: Annotated[int, typer.Option(help="Mesa replicates", min=1)] = 3,
     workers: Annotated[int | None, typer.Option(help="threads for the all-cores measurement", min=1)] = None,
     out: Annotated[Path | None, typer.Option(help="also write the figures as JSON to this file")] = None,
+    profile: Annotated[int | None, typer.Option(help="then profile this many kernel replicates on one thread: "
+                                                     "the time of each phase of the week", min=1)] = None,
 ) -> None:
-    """Measure replicates/s of the Mesa model and of the kernel on one thread and on all cores."""
-    from .runners.bench import benchmark, format_benchmark
+    """Measure replicates/s of the Mesa model and of the kernel on one thread and on all cores
+    (and, with --profile, where the kernel's time goes)."""
+    from .runners.bench import benchmark, format_benchmark, format_profile
+    from .runners.bench import profile as profile_kernel
     from .model import compile_from
     from .outputs import write_json
 
+    if out and out.exists():
+        fail(f"{out}: a new file for the figures; it exists already (threatnet never overwrites it)")
     announce_compiling()
-    result = benchmark(compile_from(load_scenario(scenario_file(scenario))), replicates, mesa_replicates, workers)
+    compiled = compile_from(load_scenario(scenario_file(scenario)))
+    result = benchmark(compiled, replicates, mesa_replicates, workers)
     typer.echo(format_benchmark(result))
+    if profile:
+        profiled = profile_kernel(compiled, profile)
+        typer.echo(format_profile(profiled))
+        result["profile"] = {key: value for key, value in profiled.items() if key not in ("run_rows", "entity_rows")}
     if out:
-        if out.exists():
+        if out.exists():  # made while the bench ran
             fail(f"{out}: a new file for the figures; it exists already (threatnet never overwrites it)")
         out.parent.mkdir(parents=True, exist_ok=True)
         write_json(out, result)

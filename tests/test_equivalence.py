@@ -75,3 +75,31 @@ def test_mc_cli_streams_chunks_and_writes_manifest(tmp_path):
     again = subprocess.run([sys.executable, "-m", "sim.cli", "mc", str(DEFAULT), "--replicates", "5",
                             "--out", str(out)], capture_output=True, text=True, timeout=120)
     assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+def test_the_profiled_kernel_runs_the_same_replicates_and_accounts_for_every_phase():
+    """`threatnet bench --profile` times a copy of the week with the cycle counter read between phases:
+    it must be the same schedule (the same outcomes as the kernel's, here with dated events) and its
+    counters must cover every phase of every week."""
+    from sim.drivers.kernel import run_replicates
+    from sim.model import rng
+    from sim.model.generate import profile_labels
+    from sim.runners.bench import format_profile, profile
+
+    compiled = compile_from(DEFAULT.with_name("west_africa_2005_2012.yaml"))
+    profiled = profile(compiled, 3, seed=5)
+    seeds = np.array([rng.replicate_seed(5, i) for i in range(3)], np.int64)
+    run_rows, entity_rows, _ = run_replicates(compiled, compiled.fresh_state(), seeds)
+    assert np.array_equal(profiled["run_rows"], run_rows, equal_nan=True)
+    assert np.array_equal(profiled["entity_rows"], entity_rows, equal_nan=True)
+    phases = {row["phase"]: row for row in profiled["phases"]}
+    assert list(phases) == profile_labels()
+    weeks = int(compiled.params.horizon_weeks)
+    assert phases["market.clear_market"]["calls_per_replicate"] == weeks
+    assert phases["dated events"]["calls_per_replicate"] == weeks
+    assert phases["trafficking.launch_shipments (per organisation)"]["calls_per_replicate"] == \
+        weeks * compiled.layout.count("organisations")
+    assert abs(sum(row["share"] for row in profiled["phases"]) - 1.0) < 1e-9
+    assert all(row["ms_per_replicate"] >= 0 for row in profiled["phases"])
+    assert profiled["phases"][profile_labels().index("trafficking.move_shipment (per slot)")]["share"] > 0.01
+    assert "trafficking.move_shipment (per slot)" in format_profile(profiled)

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
+from ..drivers.kernel import outcome_widths
 from ..drivers.mesa import ThreatNetworkModel
 from ..model import MODEL
 from ..model.compile import CompiledScenario
+from ..model import rng
+from ..model.cycles import now
+from ..model.generate import generated, profile_labels, struct
 from .montecarlo import default_workers, run_monte_carlo
 
 
@@ -65,3 +71,45 @@ def format_benchmark(result: dict) -> str:
         f"  kernel / Mesa         {result['ratio_kernel_to_mesa']:10.0f}x",
         f"  all cores / one       {result['ratio_all_cores_to_one_thread']:10.2f}x",
     ])
+
+
+def profile(compiled: CompiledScenario, replicates: int = 200, seed: int | None = None) -> dict:
+    """Where a replicate's time goes, one thread: the kernel's replicates run by `profile_replicates`,
+    which reads the cycle counter around each phase of the week (sim/model/generate.py). Returns the
+    outcomes too (the same as the kernel's: tested) and, per phase, its share of the time, ms per
+    replicate, calls per replicate and ns per call."""
+    seed = int(compiled.params.seed if seed is None else seed)
+    seeds = np.array([rng.replicate_seed(seed, i) for i in range(replicates)], np.int64)  # as `mc` seeds them
+    labels = profile_labels()
+    run, per, rows = outcome_widths(compiled)
+    state = compiled.fresh_state()
+
+    def measure(count):
+        ticks, calls = np.zeros(len(labels), np.int64), np.zeros(len(labels), np.int64)
+        run_rows, entity_rows = np.zeros((count, run)), np.zeros((count, max(rows, 1), max(per, 1)))
+        started, first = time.perf_counter(), now()
+        generated().profile_replicates(struct(state), struct(compiled.initial), compiled.params, seeds[:count],
+                                       run_rows, entity_rows, ticks, calls)
+        return ticks, calls, run_rows, entity_rows, (now() - first) / (time.perf_counter() - started)
+
+    measure(1)  # compile or load the cache before timing
+    ticks, calls, run_rows, entity_rows, rate = measure(replicates)
+    seconds = ticks / rate
+    total = seconds.sum()
+    phases = [{"phase": label, "share": float(s / total), "ms_per_replicate": float(1e3 * s / replicates),
+               "calls_per_replicate": float(c / replicates), "ns_per_call": float(1e9 * s / c) if c else 0.0}
+              for label, s, c in zip(labels, seconds, calls)]
+    return {"scenario": compiled.scenario.name, "replicates": replicates, "cycles_per_ns": rate / 1e9,
+            "ms_per_replicate": 1e3 * total / replicates, "phases": phases,
+            "run_rows": run_rows, "entity_rows": entity_rows}
+
+
+def format_profile(result: dict) -> str:
+    lines = [f"profile of {result['scenario']}: {result['replicates']} replicates on one thread, "
+             f"{result['ms_per_replicate']:.2f} ms per replicate (cycle counter at "
+             f"{result['cycles_per_ns']:.2f} per ns)",
+             f"  {'phase':44s} {'share':>6s} {'ms/rep':>8s} {'calls/rep':>10s} {'ns/call':>9s}"]
+    for row in sorted(result["phases"], key=lambda row: -row["share"]):
+        lines.append(f"  {row['phase']:44s} {100 * row['share']:5.1f}% {row['ms_per_replicate']:8.3f} "
+                     f"{row['calls_per_replicate']:10.0f} {row['ns_per_call']:9.1f}")
+    return "\n".join(lines)
