@@ -132,12 +132,9 @@ def test_arrested_members_are_replaced_and_the_organisation_rebuilds():
     assert state.person_flag[:, ACTIVE].mean() > 0.9
 
 
-def test_counts_kept_between_searches_equal_a_search_of_everyone_after_twenty_years():
-    """Members with one tie change only counts during a run, the core is searched again only when one of
-    its members changes: after 1,040 weeks of arrests and returns, each organisation's capacity, groups,
-    members and who is linked equal networkx's connected components of the members at large."""
-    compiled = compiled_with()
-    state, _ = run_kernel(compiled, 4)
+def _assert_linkage_equals_networkx(state):
+    """Each organisation's capacity, groups, members and who is linked equal networkx's connected
+    components of its members at large."""
     ties = np.array([[int(state.person_tie_people[j]), person] for person in range(state.person.shape[0])
                      for j in range(state.person_tie_ptr[person], state.person_tie_ptr[person + 1])])
     linked = people.linked_members(state)
@@ -158,7 +155,39 @@ def test_counts_kept_between_searches_equal_a_search_of_everyone_after_twenty_ye
         assert state.org_people_state[org, people.CAPACITY] == pytest.approx(
             sum(1 for row in operational if row in with_leader) / len(operational))
         assert set(np.flatnonzero(linked[first:end]) + first) == with_leader
+
+
+def test_counts_kept_between_searches_equal_a_search_of_everyone_after_twenty_years():
+    """Members with one tie change only counts during a run, the core is searched again only when one of
+    its members changes: after 1,040 weeks of arrests and returns, each organisation's capacity, groups,
+    members and who is linked equal networkx's connected components of the members at large."""
+    state, _ = run_kernel(compiled_with(), 4)
+    _assert_linkage_equals_networkx(state)
     assert state.person_flag[:, ACTIVE].sum() < state.person.shape[0]  # some were arrested at the end
+
+
+def test_marks_updated_in_place_equal_a_search_of_everyone_every_week():
+    """When the members of the core who changed in a week could not have split or joined groups, an
+    organisation updates its marks in place instead of searching (`needs_search`): after every one of
+    300 weeks, the result equals networkx's components, and both ways were taken."""
+    from sim.model.generate import generated, struct
+
+    compiled = compiled_with()
+    state, params = compiled.fresh_state(), compiled.with_seed(6)
+    s, kernel = struct(state), generated()
+    kernel.initialise(s, params)
+    core = state.person_anchor < 0
+    searched = in_place = 0
+    for week in range(1, 301):
+        stamps, active = state.org_people[:, people.STAMP].copy(), state.person_flag[:, ACTIVE].copy()
+        kernel.run_week(s, params, week)
+        changed = np.bincount(state.person[:, people.ORG], weights=core & (active != state.person_flag[:, ACTIVE]),
+                              minlength=len(stamps)) > 0  # a member changes at most once a week
+        new_stamp = state.org_people[:, people.STAMP] != stamps  # a search gives a new stamp
+        searched += int(new_stamp.sum())
+        in_place += int((changed & ~new_stamp).sum())
+        _assert_linkage_equals_networkx(state)
+    assert searched > 20 and in_place > 20, (searched, in_place)
 
 
 def test_organisations_without_people_have_no_arrests_and_full_capacity():

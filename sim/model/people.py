@@ -40,9 +40,13 @@ ACTIVE, CONNECTED, RELEASED, STOLEN_DOCUMENT, NOTICE, RECORD = range(6)
 ROLE_FIRST = 0  # org_people[org, ROLE_FIRST + role]: first row of each role, then one past the last
 TURN = len(ROLES) + 1  # org_people[org, TURN + role]: whose turn it is next among the members of a role
 # next week a vacancy is filled; a member of the core / a member with one tie left or came back; the rows of
-# core_rows that are this organisation's; the mark of its last search; its groups in the core; a leader at large
-NEXT_RETURN, DIRTY, LEAVES_CHANGED, CORE_FIRST, CORE_END, STAMP, CORE_GROUPS, LEADER_AT_LARGE = \
-    range(TURN + len(ROLES), TURN + len(ROLES) + 8)
+# core_rows that are this organisation's; the mark of its last search; its groups in the core; a leader at large;
+# how many of its members are away (their rows listed in `vacancies` from its first row on); the first members
+# of the core who left or came back since it last reorganised (DIRTY counts them all)
+NEXT_RETURN, DIRTY, LEAVES_CHANGED, CORE_FIRST, CORE_END, STAMP, CORE_GROUPS, LEADER_AT_LARGE, VACANCIES, CHANGED = \
+    range(TURN + len(ROLES), TURN + len(ROLES) + 10)
+CHANGES_KEPT = 8  # org_people[org, CHANGED + k]; beyond these the organisation searches its core again
+UNMARKED = -1  # a search mark no search gives (stamps are 0 before the first search, then week + 1 >= 2)
 LEAVES_ACTIVE, LEAVES_OPERATIONAL = range(2)  # columns of person_leaves: members at large with one tie, to this one
 CAPACITY, MEMBERS, GROUPS, COURIER_KG = range(4)
 TARGETING = ("found", "leaders", "brokers")
@@ -177,6 +181,8 @@ def arrest(s, p, person, agency, has_database, week):
     s.person_flag[person, RELEASED] = released
     s.person[person, RETURN_WEEK] = week + (p.release_weeks if released else s.person[person, RECRUIT_WEEKS])
     s.org_people[org, NEXT_RETURN] = min(s.org_people[org, NEXT_RETURN], s.person[person, RETURN_WEEK])
+    s.vacancies[s.org_people[org, ROLE_FIRST] + s.org_people[org, VACANCIES]] = person
+    s.org_people[org, VACANCIES] += 1
 
 
 @action
@@ -319,16 +325,61 @@ def count_members(core_rows, operational, stamp, active, visit, leaves):
 
 @action
 def leave_or_return(s, org, person, change):
-    """A member leaves (`change` -1: arrested) or comes back (+1): a member of the core makes its
-    organisation search again; one with one tie only changes the counts of the member it hangs on."""
+    """A member leaves (`change` -1: arrested) or comes back (+1): a member of the core is noted for the
+    organisation to reorganise (`core_changed`); one with one tie only changes the counts of the member it
+    hangs on."""
     one = s.person_anchor[person]
     if one < 0:
-        s.org_people[org, DIRTY] = True
+        if s.org_people[org, DIRTY] < CHANGES_KEPT:
+            s.org_people[org, CHANGED + s.org_people[org, DIRTY]] = person
+        s.org_people[org, DIRTY] += 1
         return
     s.person_leaves[one, LEAVES_ACTIVE] += change
     if s.person[person, ROLE] >= TRANSPORTER:
         s.person_leaves[one, LEAVES_OPERATIONAL] += change
     s.org_people[org, LEAVES_CHANGED] = True
+
+
+@action
+def needs_search(s, org):
+    """Whether the organisation must search its core again, or can update its marks in place. The members
+    of the core who left or came back since it last reorganised (each did one or the other) are replayed in
+    turn: while none of them is a leader and each could not have split or joined groups of the others (at
+    most one neighbour at large in the core, or, coming back, only neighbours linked to a leader), its mark
+    and the groups are updated in place: the same marks and groups as a search, without it. A member not
+    yet replayed counts as it was before its change."""
+    changes = s.org_people[org, DIRTY]
+    if changes == 0 or changes > CHANGES_KEPT:
+        return changes > 0
+    stamp = s.org_people[org, STAMP]
+    for k in range(changes):
+        person = s.org_people[org, CHANGED + k]
+        if person < s.org_people[org, ROLE_FIRST + COORDINATOR]:  # a leader: where a search starts
+            return True
+        neighbours, linked = 0, 0
+        for j in range(s.person_core_ptr[person], s.person_core_ptr[person + 1]):
+            other = s.person_core_people[j]
+            if s.person_flag[other, ACTIVE] != _pending(s, org, other, k + 1, changes):
+                neighbours += 1
+                linked += s.person_visit[other] == stamp
+        returned = s.person_flag[person, ACTIVE]
+        if neighbours > 1 and not (returned and linked == neighbours):
+            return True
+        if neighbours == 0:  # alone: a group of its own, or no longer
+            s.org_people[org, CORE_GROUPS] += 1 if returned else -1
+        joined = returned and neighbours > 0 and linked == neighbours
+        s.person_visit[person] = stamp if joined else UNMARKED
+        s.person_flag[person, CONNECTED] = joined
+    return False
+
+
+@action
+def _pending(s, org, person, done, changes):
+    """Whether `person` is among the changes of `org` not yet replayed (from number `done` on)."""
+    for k in range(done, changes):
+        if s.org_people[org, CHANGED + k] == person:
+            return True
+    return False
 
 
 @action
@@ -339,15 +390,18 @@ def reorganise(s, p, org, week):
     first, end = s.org_people[org, ROLE_FIRST], s.org_people[org, ROLE_FIRST + len(ROLES)]
     if first == end:
         return
-    if s.org_people[org, NEXT_RETURN] <= week:
-        upcoming = 1 << 62
-        for person in range(first, end):
+    if s.org_people[org, NEXT_RETURN] <= week:  # over the vacancies, not the members (a return's order
+        upcoming = 1 << 62                         # among those of the same week changes nothing)
+        k = first
+        while k < first + s.org_people[org, VACANCIES]:
+            person = s.vacancies[k]
             back = s.person[person, RETURN_WEEK]
-            if back < 0:
-                continue
             if back > week:
                 upcoming = min(upcoming, back)
+                k += 1
                 continue
+            s.org_people[org, VACANCIES] -= 1
+            s.vacancies[k] = s.vacancies[first + s.org_people[org, VACANCIES]]
             s.person_flag[person, ACTIVE] = True
             s.person[person, RETURN_WEEK] = -1
             leave_or_return(s, org, person, 1)
@@ -362,12 +416,12 @@ def reorganise(s, p, org, week):
     if not (s.org_people[org, DIRTY] or s.org_people[org, LEAVES_CHANGED]):
         return
     core_rows = s.core_rows[s.org_people[org, CORE_FIRST]:s.org_people[org, CORE_END]]
-    if s.org_people[org, DIRTY]:  # a search mark of its own: an organisation is searched at most once a week
+    if needs_search(s, org):  # a search mark of its own: an organisation is searched at most once a week
         s.org_people[org, STAMP] = week + 1
         s.org_people[org, CORE_GROUPS], s.org_people[org, LEADER_AT_LARGE] = search_core(
             first, s.org_people[org, ROLE_FIRST + COORDINATOR], core_rows, week + 1, s.person_flag[:, ACTIVE],
             s.person_flag[:, CONNECTED], s.person_visit, s.person_core_ptr, s.person_core_people, s.scratch_people)
-    s.org_people[org, DIRTY] = s.org_people[org, LEAVES_CHANGED] = False
+    s.org_people[org, DIRTY], s.org_people[org, LEAVES_CHANGED] = 0, False
     reached, alone, members = count_members(core_rows, s.org_people[org, ROLE_FIRST + TRANSPORTER],
                                             s.org_people[org, STAMP], s.person_flag[:, ACTIVE], s.person_visit,
                                             s.person_leaves)
@@ -572,7 +626,7 @@ def build(scenario, context) -> dict:
     person_flag = np.zeros((n_people, RECORD + 1), np.bool_)
     person_flag[:, ACTIVE] = person_flag[:, CONNECTED] = True
     core_rows = [p for p in range(n_people) if anchor[p] < 0]  # in row order, so organisation by organisation
-    org_people = np.zeros((len(orgs), LEADER_AT_LARGE + 1), np.int64)
+    org_people = np.zeros((len(orgs), CHANGED + CHANGES_KEPT), np.int64)
     org_people[:, ROLE_FIRST:ROLE_FIRST + len(ROLES) + 1] = role_first
     org_people[:, NEXT_RETURN] = 1 << 62
     org_people[:, CORE_FIRST] = np.searchsorted(core_rows, first)
@@ -599,6 +653,7 @@ def build(scenario, context) -> dict:
         core_rows=np.array(core_rows, np.int64),
         tie_followed=np.zeros(len(ties), np.int64),
         scratch_people=np.zeros(n_people, np.int64),
+        vacancies=np.zeros(n_people, np.int64),
         org_people=org_people,
         org_people_state=org_state,
         snapshot_week=np.array(snapshots, np.int64),
@@ -652,10 +707,12 @@ MODULE = Module(
         Field("tie_followed", I, ("ties",), "times an investigation revealed the tie", written=False),
         Field("scratch_people", I, ("people",), "scratch: people found by an investigation, or a search queue",
               written=False),
-        Field("org_people", I, ("organisations", LEADER_AT_LARGE + 1), "ROLE_FIRST + role: rows of each role; "
-              "TURN + role: whose turn it is; NEXT_RETURN; DIRTY (a core member left or came back), LEAVES_CHANGED; "
+        Field("vacancies", I, ("people",), "the members away (arrested), listed from their organisation's first row "
+              "(org_people VACANCIES of them)", written=False),
+        Field("org_people", I, ("organisations", CHANGED + CHANGES_KEPT), "ROLE_FIRST + role: rows of each role; "
+              "TURN + role: whose turn it is; NEXT_RETURN; DIRTY (core members who left or came back), LEAVES_CHANGED; "
               "CORE_FIRST, CORE_END (its rows of core_rows); STAMP (mark of its last search), CORE_GROUPS, "
-              "LEADER_AT_LARGE", written=False),
+              "LEADER_AT_LARGE; VACANCIES; CHANGED + k (the first CHANGES_KEPT of the DIRTY)", written=False),
         Field("org_people_state", F, ("organisations", COURIER_KG + 1), "CAPACITY (share of operational members "
               "linked to a leader), MEMBERS (at large), GROUPS (connected groups of active members), COURIER_KG "
               "(kg per courier on air legs, 0 for none)", written=False),
