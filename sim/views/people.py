@@ -30,7 +30,7 @@ from plotly.subplots import make_subplots
 from ..model import MODEL
 from ..model.people import ROLES, TIER
 from .load import Result, open_result, sample_series
-from .series import WEEKS_PER_YEAR, _start_year
+from .series import WEEKS_PER_YEAR, scenario_start_year
 from .style import (
     AGENCY_COLOURS,
     DATABASE_COLOURS,
@@ -301,7 +301,7 @@ def arrests_series(source) -> go.Figure | None:
     counts, means = quarters(sample_series(result, replicates=1))
     if counts.empty or "arrests" not in counts:
         return None
-    start_year = _start_year(result.scenario)
+    start_year = scenario_start_year(result.scenario)
     x = counts.index.to_numpy() / WEEKS_PER_YEAR + (start_year or 0.0)
     titles = [title for title, _, _ in ARREST_PANELS] + ["capacity of each organisation"]
     figure = make_subplots(rows=2, cols=2, subplot_titles=titles, shared_xaxes="all", horizontal_spacing=0.1,

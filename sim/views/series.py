@@ -74,7 +74,7 @@ class SeriesViews:
             self.seed = None
         series = sample_series(source, replicates)
         self.belligerents = _belligerents(scenario, series.columns)
-        self.start_year = _start_year(scenario)
+        self.start_year = scenario_start_year(scenario)
         series = _mask_after_end(series, self.belligerents)
         self.table, self.block = coarsen(series, max_points=SERIES_POINTS)
         self.replicates = list(dict.fromkeys(self.table["replicate"]))
@@ -260,7 +260,7 @@ class SeriesViews:
                          **place)
 
 
-def _start_year(scenario: dict | None) -> float | None:
+def scenario_start_year(scenario: dict | None) -> float | None:
     """Calendar year of week 0 where the scenario declares `start_date` (YYYY-MM-DD), else None."""
     start = (scenario or {}).get("start_date")
     if not start:
