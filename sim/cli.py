@@ -11,6 +11,7 @@ import enum
 import functools
 import json
 import os
+import platform
 import signal
 import sys
 from pathlib import Path
@@ -263,6 +264,10 @@ def bench(
 
     if out and out.exists():
         fail(f"{out}: a new file for the figures; it exists already (threatnet never overwrites it)")
+    if profile:
+        from .model.cycles import AVAILABLE
+        if not AVAILABLE:
+            fail(f"--profile: reads the x86-64 cycle counter; this machine is {platform.machine()}")
     announce_compiling()
     compiled = compile_from(load_scenario(scenario_file(scenario)))
     result = benchmark(compiled, replicates, mesa_replicates, workers)

@@ -326,7 +326,7 @@ def count_members(core_rows, operational, stamp, active, visit, leaves):
 @action
 def leave_or_return(s, org, person, change):
     """A member leaves (`change` -1: arrested) or comes back (+1): a member of the core is noted for the
-    organisation to reorganise (`core_changed`); one with one tie only changes the counts of the member it
+    organisation to reorganise (`needs_search`); one with one tie only changes the counts of the member it
     hangs on."""
     one = s.person_anchor[person]
     if one < 0:
