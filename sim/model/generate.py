@@ -40,10 +40,16 @@ from . import MODEL, draws, rng
 from .declare import FLOWS, Flow, Outcome
 
 
+def _named(function) -> tuple[str, str]:
+    """(the last part of its module's name, its name) of a compiled or plain function."""
+    py = getattr(function, "py_func", function)
+    return py.__module__.rsplit(".", 1)[-1], py.__name__
+
+
 def _reference(function, aliases: dict) -> str:
     """A name under which the generated module imports `function` (unique per module and name)."""
     py = getattr(function, "py_func", function)
-    alias = f"{py.__module__.rsplit('.', 1)[-1]}_{py.__name__}"
+    alias = "_".join(_named(function))
     aliases[alias] = (py.__module__, py.__name__)
     return alias
 
@@ -54,19 +60,24 @@ def _count(kind: str) -> str:
     return f"s.{field.name}.shape[0]"
 
 
-def _phase_lines(phases, aliases: dict, week: str) -> list[str]:
+def _phase_lines(phases, aliases: dict, week: str, profiled: bool = False) -> list[str]:
+    """The calls of `phases` in order; `profiled`: each call also counted in calls[i], and each phase's
+    cycles added to ticks[i] (`t` read before the first phase)."""
     lines = []
-    for phase in phases:
+    for index, phase in enumerate(phases):
         call = _reference(phase.action, aliases)
         if phase.over is None:
-            lines.append(f"    {call}(s, p, {week})")
-            continue
-        lines.append(f"    for row in range({_count(phase.over)}):")
-        if phase.guard:  # tested here too: a call copies the state struct, a test does not
-            lines.append(f"        if s.{phase.guard}[row]:")
-            lines.append(f"            {call}(s, p, row, {week})")
+            body, indent = [f"    {call}(s, p, {week})"], "    "
         else:
-            lines.append(f"        {call}(s, p, row, {week})")
+            lines.append(f"    for row in range({_count(phase.over)}):")
+            indent = "        "
+            if phase.guard:  # tested here too: a call copies the state struct, a test does not
+                lines.append(f"        if s.{phase.guard}[row]:")
+                indent = "            "
+            body = [f"{indent}{call}(s, p, row, {week})"]
+        lines += body
+        if profiled:
+            lines += [f"{indent}calls[{index}] += 1", "    u = cycles()", f"    ticks[{index}] += u - t", "    t = u"]
     return lines
 
 
@@ -78,31 +89,17 @@ def _week_source(aliases: dict) -> list[str]:
 def profile_labels() -> list[str]:
     """What each slot of `profile_replicates`'s counters measures: the phases of MODEL.schedule, then the
     steps of a replicate around them."""
-    phases = [f"{getattr(ph.action, 'py_func', ph.action).__module__.rsplit('.', 1)[-1]}."
-              f"{getattr(ph.action, 'py_func', ph.action).__name__}" + (f" (per {ph.over[:-1]})" if ph.over else "")
-              for ph in MODEL.schedule]
+    phases = [".".join(_named(phase.action)) + (f" (per {phase.over[:-1]})" if phase.over else "")
+              for phase in MODEL.schedule]
     return phases + ["reset and initialise", "dated events", "extract outcomes"]
 
 
 def _profiled_week_source(aliases: dict) -> list[str]:
     """`run_week_profiled`: `run_week` with the cycle counter read between phases; `calls[i]` counts the
     calls of phase i (rows that pass its guard)."""
-    lines = ["@njit(cache=True, _nrt=False)", "def run_week_profiled(s, p, week, ticks, calls):",
-             '    """One week of MODEL.schedule, adding each phase\'s cycles to ticks[i] and its calls to calls[i]."""',
-             "    t = cycles()"]
-    for index, phase in enumerate(MODEL.schedule):
-        call = _reference(phase.action, aliases)
-        if phase.over is None:
-            lines += [f"    {call}(s, p, week)", f"    calls[{index}] += 1"]
-        else:
-            lines.append(f"    for row in range({_count(phase.over)}):")
-            indent = "        "
-            if phase.guard:
-                lines.append(f"        if s.{phase.guard}[row]:")
-                indent = "            "
-            lines += [f"{indent}{call}(s, p, row, week)", f"{indent}calls[{index}] += 1"]
-        lines += ["    u = cycles()", f"    ticks[{index}] += u - t", "    t = u"]
-    return lines
+    return ["@njit(cache=True, _nrt=False)", "def run_week_profiled(s, p, week, ticks, calls):",
+            '    """One week of MODEL.schedule, adding each phase\'s cycles to ticks[i] and its calls to '
+            'calls[i]."""', "    t = cycles()", *_phase_lines(MODEL.schedule, aliases, "week", profiled=True)]
 
 
 def _initialise_source(aliases: dict) -> list[str]:
@@ -302,12 +299,14 @@ def profile_replicates(s, initial, p, seeds, run_rows, entity_rows, ticks, calls
 def generated_source() -> str:
     """The source of the generated kernel module."""
     aliases: dict = {}
-    body = [*_week_source(aliases), "", "", *_profiled_week_source(aliases), "", "", *_initialise_source(aliases), "", "", *_series_source(aliases), "", "",
-            *_extract_source(aliases), "", "", *_fields_source(), "", "", *_events_source()]
+    parts = [_week_source(aliases), _profiled_week_source(aliases), _initialise_source(aliases),
+             _series_source(aliases), _extract_source(aliases), _fields_source(), _events_source()]
+    body = [line for part in parts for line in (*part, "", "")][:-2]
     imports = [f"from {module} import {name} as {alias}" for alias, (module, name) in sorted(aliases.items())]
     header = ['"""Generated by sim/model/generate.py from the model\'s declarations: do not edit."""', "",
               "from numba import njit", "from numba.experimental import structref", "",
-              "from sim.model import Params", "from sim.model.cycles import cycles", "from sim.model.struct import STATE", *imports, "", ""]
+              "from sim.model import Params", "from sim.model.cycles import cycles",
+              "from sim.model.struct import STATE", *imports, "", ""]
     return "\n".join(header + body) + BATCH
 
 

@@ -347,7 +347,8 @@ def needs_search(s, org):
     turn: while none of them is a leader and each could not have split or joined groups of the others (at
     most one neighbour at large in the core, or, coming back, only neighbours linked to a leader), its mark
     and the groups are updated in place: the same marks and groups as a search, without it. A member not
-    yet replayed counts as it was before its change."""
+    yet replayed counts as it was before its change. Returning True may leave some changes replayed: the
+    search then rewrites every mark, CONNECTED flag and the groups."""
     changes = s.org_people[org, DIRTY]
     if changes == 0 or changes > CHANGES_KEPT:
         return changes > 0
@@ -355,6 +356,8 @@ def needs_search(s, org):
     for k in range(changes):
         person = s.org_people[org, CHANGED + k]
         if person < s.org_people[org, ROLE_FIRST + COORDINATOR]:  # a leader: where a search starts
+            return True
+        if _pending(s, org, person, k + 1, changes):  # left and came back: its state before is not its opposite
             return True
         neighbours, linked = 0, 0
         for j in range(s.person_core_ptr[person], s.person_core_ptr[person + 1]):

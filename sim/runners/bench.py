@@ -12,9 +12,8 @@ import numpy as np
 
 from ..drivers.kernel import outcome_widths
 from ..drivers.mesa import ThreatNetworkModel
-from ..model import MODEL
+from ..model import MODEL, rng
 from ..model.compile import CompiledScenario
-from ..model import rng
 from ..model.cycles import now
 from ..model.generate import generated, profile_labels, struct
 from .montecarlo import default_workers, run_monte_carlo
