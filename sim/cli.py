@@ -291,7 +291,8 @@ def patterns(
     patterns_file: Annotated[str | None, typer.Argument(metavar="PATTERNS", help="pattern YAML file or shipped name "
                                                         "(ucdp_civil_wars, west_africa_wars)", show_default=False)] = None,
     targets: Annotated[str | None, typer.Option(help="only print this pattern file's targets and bands (no model run)")] = None,
-    replicates: Annotated[int, typer.Option(help="number of replicates", min=2, max=10_000_000)] = 200,
+    replicates: Annotated[int | None, typer.Option(help="number of replicates (default: the pattern file's "
+                                                        "`replicates`, else 200)", min=2, max=10_000_000)] = None,
     seed: Seed = None,
     workers: Annotated[int | None, typer.Option(help="threads (default: NUMBA_NUM_THREADS or all cores)", min=1, max=1024)] = None,
     json_output: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
@@ -314,7 +315,8 @@ def patterns(
     from .progress import counter
 
     scenario_path, patterns_path = scenario and scenario_file(scenario), resolve(patterns_file, "patterns")
-    runs = len(command.load_patterns(patterns_path).by_scenario(scenario_path))
+    loaded = command.load_patterns(patterns_path)
+    runs, replicates = len(loaded.by_scenario(scenario_path)), replicates or loaded.spec.replicates
     announce_compiling()
     with counter("replicates", replicates * runs, "replicates") as advance:
         try:

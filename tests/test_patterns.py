@@ -322,6 +322,21 @@ def test_command_end_to_end_json_out_and_determinism(tmp_path):
         assert shown in line and result["verdict"] in line
 
 
+def test_a_pattern_file_says_how_many_replicates_a_run_takes(tmp_path):
+    """`replicates:` in the file is the run's size; --replicates overrides it; a bad value is one line."""
+    write(tmp_path, GOOD.replace("bootstrap: 200", "bootstrap: 200\n    replicates: 7"))
+    by_file = cli("patterns", "west_africa_2009", "p.yaml", "--json", "--workers", "1", cwd=tmp_path)
+    assert by_file.returncode == 0, by_file.stderr
+    assert json.loads(by_file.stdout)["replicates"] == 7
+    given = cli("patterns", "west_africa_2009", "p.yaml", "--replicates", "5", "--json", "--workers", "1", cwd=tmp_path)
+    assert given.returncode == 0 and json.loads(given.stdout)["replicates"] == 5
+    write(tmp_path, GOOD.replace("bootstrap: 200", "bootstrap: 200\n    replicates: 1"))
+    bad = cli("patterns", "west_africa_2009", "p.yaml", cwd=tmp_path)
+    assert bad.returncode == 2 and "p.yaml: replicates" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in bad.stderr
+    assert load_patterns(Path(__file__).parent.parent / "patterns" / "ucdp_civil_wars.yaml").spec.replicates >= 2000
+
+
 def test_targets_without_a_model_run(tmp_path):
     done = cli("patterns", "--targets", "ucdp_civil_wars", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -1,6 +1,6 @@
 """`threatnet patterns`: run a scenario's replicates, build episodes, evaluate a pattern file, report.
 
-    run_patterns(scenario_path, patterns_path, replicates=200, seed=None, workers=None, out=None)
+    run_patterns(scenario_path, patterns_path, replicates=None, seed=None, workers=None, out=None)
     format_results(report) / format_targets(patterns)
 
 The run is a report: it ends normally whether patterns pass or fail. With `out`, the folder is claimed
@@ -59,17 +59,18 @@ def simulate(scenario, replicates: int, seed: int, annual: bool, workers: int | 
     return table, annual_by_replicate(series, start_date)
 
 
-def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, replicates: int = 200,
+def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, replicates: int | None = None,
                  seed: int | None = None, workers: int | None = None, out: str | Path | None = None,
                  overwrite: bool = False, progress: Callable[[int], None] | None = None) -> PatternReport:
     """Check the files, claim `out` (if given), run the replicates with the kernel, evaluate.
 
     With a scenario, every pattern is evaluated on its episodes; without one, each pattern on the
     episodes of the scenario it names (`scenario:`), each scenario run once with `replicates`
-    replicates and, unless `seed` is given, its own seed."""
+    replicates (the pattern file's `replicates` if None) and, unless `seed` is given, its own seed."""
     from ..runners.montecarlo import default_workers
 
     patterns = load_patterns(patterns_path)
+    replicates = patterns.spec.replicates if replicates is None else replicates
     groups = patterns.by_scenario(None if scenario_path is None else Path(scenario_path))
     scenarios = {path: load_scenario(path) for path in groups}
     for path, indices in groups.items():

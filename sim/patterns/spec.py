@@ -3,6 +3,7 @@
     name: ucdp_civil_wars
     seed: 2021                 # seeds the bootstraps of the UCDP bands
     bootstrap: 2000            # resamples for bands and for simulated 95% CIs
+    replicates: 10000          # a run's replicates unless --replicates says otherwise (default 200)
     patterns:
       - name: low_activity_share
         statistic: {ending_share: {end_type: low_activity}}   # a statistic of sim.patterns.statistics, with arguments
@@ -142,6 +143,8 @@ class PatternFile(Strict):
     description: str = ""
     seed: int = Field(ge=0, lt=2**63, description="seeds the bootstraps of UCDP bands")
     bootstrap: int = Field(default=2000, ge=100, le=100_000, description="bootstrap resamples")
+    replicates: int = Field(default=200, ge=2, le=10_000_000, description="replicates of a run where --replicates "
+                            "gives none: enough for the simulated CIs to resolve the bands")
     patterns: list[Pattern] = Field(min_length=1, max_length=1000)
 
 
