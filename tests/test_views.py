@@ -511,6 +511,9 @@ def test_people_network_draws_every_member_once_coloured_by_its_status(results):
     assert [step.label for step in slider.steps] == [f"week {week}" for week in weeks]
     assert slider.active == len(weeks) - 1
     codes = {status: code for code, status in enumerate(["linked", "cut off", "arrested or vacant"])}
+    from sim.model.people import STATUSES
+    from sim.views.style import STATUS_COLOURS
+    assert list(STATUSES) == list(STATUS_COLOURS) == list(codes)  # the colour scale's order is the codes'
     statuses = people.set_index("person")
     for week, step in zip(weeks, slider.steps):
         colours, indices = step.args

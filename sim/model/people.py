@@ -49,6 +49,7 @@ CHANGES_KEPT = 8  # org_people[org, CHANGED + k]; beyond these the organisation 
 UNMARKED = -1  # a search mark no search gives (stamps are 0 before the first search, then week + 1 >= 2)
 LEAVES_ACTIVE, LEAVES_OPERATIONAL = range(2)  # columns of person_leaves: members at large with one tie, to this one
 CAPACITY, MEMBERS, GROUPS, COURIER_KG = range(4)
+STATUSES = ("linked", "cut off", "arrested or vacant")  # a member's status by its code in snapshot_status
 TARGETING = ("found", "leaders", "brokers")
 CUSTOMS, MARITIME = -1, -2  # agencies that are not police posts: checks at a leg's end, patrols at sea
 # what identified a person
@@ -436,8 +437,8 @@ def reorganise(s, p, org, week):
 
 @action
 def keep_snapshot(s, p, week):
-    """At the snapshot weeks, each member's status: 0 linked to a leader, 1 active but cut off,
-    2 arrested or vacant."""
+    """At the snapshot weeks, each member's status (code in STATUSES): 0 linked to a leader, 1 active but
+    cut off, 2 arrested or vacant."""
     people = s.person_flag.shape[0]
     for k in range(s.snapshot_week.shape[0]):
         if s.snapshot_week[k] == week:

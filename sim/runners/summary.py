@@ -57,9 +57,8 @@ def people_tables(compiled: CompiledScenario, state: State) -> tuple[list[dict],
     """The organisations' members at the end of a run, with their status at each snapshot week
     (`status_week_<w>`: linked to a leader, cut off, arrested or vacant), and their ties with how often an
     investigation followed each (for the network view). Empty where the scenario has no people."""
-    from ..model.people import ACTIVE, ARREST_COUNT, HOME, ORG, ROLE, ROLES, linked_members
+    from ..model.people import ACTIVE, ARREST_COUNT, HOME, ORG, ROLE, ROLES, STATUSES, linked_members
 
-    statuses = ("linked", "cut off", "arrested or vacant")
     ids, nodes = compiled.layout.ids["people"], compiled.layout.node_ids
     weeks = [int(week) for week in state.snapshot_week]
     status = np.asarray(state.snapshot_status).reshape(len(weeks), len(ids)) if ids else np.zeros((len(weeks), 0))
@@ -68,7 +67,7 @@ def people_tables(compiled: CompiledScenario, state: State) -> tuple[list[dict],
                 "role": ROLES[int(state.person[row, ROLE])], "home": nodes[int(state.person[row, HOME])],
                 "arrests": int(state.person[row, ARREST_COUNT]), "centrality": float(state.person_centrality[row]),
                 "at_large": bool(state.person_flag[row, ACTIVE]), "linked": bool(linked[row]),
-                **{f"status_week_{week}": statuses[int(status[k, row])] for k, week in enumerate(weeks)}}
+                **{f"status_week_{week}": STATUSES[int(status[k, row])] for k, week in enumerate(weeks)}}
                for row, person in enumerate(ids)]
     ties = []
     for row in range(len(ids)):

@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..model import MODEL
-from ..model.people import ROLES, TIER
+from ..model.people import ROLES, STATUSES, TIER
 from .load import Result, open_result, sample_series
 from .series import WEEKS_PER_YEAR, scenario_start_year
 from .style import (
@@ -46,8 +46,9 @@ from .style import (
 )
 
 SNAPSHOT = "status_week_"  # people.parquet's status columns: status_week_<week>
-STATUS_LABELS = {"linked": "linked to a leader", "cut off": "cut off from the leaders",
-                 "arrested or vacant": "arrested, or a vacancy not yet filled"}
+LINKED, CUT_OFF, AWAY = STATUSES
+STATUS_LABELS = {LINKED: "linked to a leader", CUT_OFF: "cut off from the leaders",
+                 AWAY: "arrested, or a vacancy not yet filled"}
 OTHER_STATUS_COLOUR = "#999999"  # a status this view does not know: grey rather than another status's colour
 ROLE_MARKERS = {"leader": ("star", 15), "coordinator": ("diamond", 11), "broker": ("square", 8),
                 "transporter": ("triangle-up", 6), "courier": ("circle", 4), "facilitator": ("cross", 6)}
@@ -181,7 +182,7 @@ def member_statuses(people: pd.DataFrame) -> dict[int | None, pd.Series]:
     weeks = sorted(int(column.removeprefix(SNAPSHOT)) for column in people.columns if column.startswith(SNAPSHOT))
     if weeks:
         return {week: people[f"{SNAPSHOT}{week}"] for week in weeks}
-    end = np.select([~people["at_large"], people["linked"]], ["arrested or vacant", "linked"], "cut off")
+    end = np.select([~people["at_large"], people["linked"]], [AWAY, LINKED], CUT_OFF)
     return {None: pd.Series(end, index=people.index)}
 
 
