@@ -47,6 +47,21 @@ def test_the_search_is_reproducible_and_stays_in_its_ranges(tmp_path):
     assert {r["role"] for r in results} == {"fit", "test"}  # held-out patterns reported beside the fitted ones
 
 
+def test_a_shortlist_re_scores_the_best_points_and_chooses_among_them(tmp_path):
+    """With `shortlist: 3` the three best points of the noisy search are scored again with more replicates
+    on a seed of their own, and the chosen point is the best of those scores, not of the search's."""
+    path = small_calibration(tmp_path, shortlist=3, confirm_replicates=60)
+    record = run_calibration(path, tmp_path / "out")
+    points = pd.read_parquet(tmp_path / "out" / "points.parquet")
+    rescored = points.dropna(subset=["shortlist_distance"])
+    searched = points.sort_values(["distance", "closeness"], kind="stable")
+    assert list(rescored.index) == sorted(searched.index[:3])
+    assert not rescored[["shortlist_distance", "shortlist_closeness"]].equals(rescored[["distance", "closeness"]])
+    best = rescored.sort_values(["shortlist_distance", "shortlist_closeness"], kind="stable").iloc[0]
+    assert record["chosen"] == {key: best[key] for key in record["chosen"]}
+    assert record["shortlist_distance"] == best["shortlist_distance"]
+
+
 def test_a_bad_calibration_file_is_one_line_naming_the_key(tmp_path):
     path = small_calibration(tmp_path, parameters=[{"key": "conflict_dynamics.no_such_thing", "range": [0, 1],
                                                     "source": "assumption"}])

@@ -58,6 +58,9 @@ class CalibrationSpec(BaseModel):
     refine_rounds: int = Field(default=3, ge=0, le=100)
     refine_points: int = Field(default=40, ge=1, le=100_000, description="points per refinement round")
     confirm_replicates: int = Field(ge=20, le=1_000_000, description="replicates of the chosen point's check")
+    shortlist: int = Field(default=1, ge=1, le=1000, description="best points of the search re-scored with "
+                           "confirm_replicates on a seed of their own before one is chosen (against the winner's "
+                           "curse: the best of many noisy scores is partly luck)")
     parameters: list[Searched] = Field(min_length=1, max_length=100)
 
 
@@ -146,6 +149,26 @@ def search(calibration: Calibration, progress=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def shortlisted(calibration: Calibration, points: pd.DataFrame, progress=None) -> pd.DataFrame:
+    """The search's points with the `shortlist` best re-scored on the fit patterns with `confirm_replicates`
+    on seed + 2 (a seed neither the search nor the confirmation uses): shortlist_distance and
+    shortlist_closeness, empty for the others. The chosen point is the best re-scored one."""
+    spec = calibration.spec
+    points = points.assign(shortlist_distance=np.nan, shortlist_closeness=np.nan)
+    if spec.shortlist == 1:
+        first = points.sort_values(["distance", "closeness"], kind="stable").index[0]
+        points.loc[first, ["shortlist_distance", "shortlist_closeness"]] = points.loc[first, ["distance", "closeness"]].to_numpy()
+        return points
+    names = [key for parameter in spec.parameters for key in (parameter.key, *parameter.also)]
+    for index in points.sort_values(["distance", "closeness"], kind="stable").index[:spec.shortlist]:
+        results, fit = score(calibration, {key: float(points.loc[index, key]) for key in names},
+                             spec.confirm_replicates, spec.seed + 2)
+        points.loc[index, ["shortlist_distance", "shortlist_closeness"]] = [fit, closeness(results)]
+        if progress:
+            progress(1)
+    return points
+
+
 def run_calibration(path: str | Path, out: str | Path, overwrite: bool = False, progress=None) -> dict:
     """Search, then confirm the best point with more replicates and a new seed; write the results folder."""
     from ..patterns import load_patterns
@@ -159,8 +182,9 @@ def run_calibration(path: str | Path, out: str | Path, overwrite: bool = False, 
     with ResultFolder(out, "calibration", identity, overwrite=overwrite) as folder:
         folder.update(**manifest(scenario, spec.seed, calibration_file=str(path)))
         started = time.perf_counter()
-        points = search(calibration, progress)
-        best = points.sort_values(["distance", "closeness"], kind="stable").iloc[0]
+        points = shortlisted(calibration, search(calibration, progress), progress)
+        best = points.sort_values(["shortlist_distance", "shortlist_closeness", "distance", "closeness"],
+                                  kind="stable", na_position="last").iloc[0]
         chosen = {key: float(best[parameter.key]) for parameter in spec.parameters
                   for key in (parameter.key, *parameter.also)}
         results, fit = score(calibration, chosen, spec.confirm_replicates, spec.seed + 1, resamples=None)
@@ -168,7 +192,8 @@ def run_calibration(path: str | Path, out: str | Path, overwrite: bool = False, 
         folder.write_text("chosen.yaml", "".join(f"{key}: {value:.6g}\n" for key, value in chosen.items()))
         folder.write_text("patterns.json", results_json(results, scenario=scenario.name, replicates=spec.confirm_replicates,
                                                           seed=spec.seed + 1) + "\n")
-        record = {"chosen": chosen, "search_distance": float(best["distance"]), "confirm_fit_distance": fit,
+        record = {"chosen": chosen, "search_distance": float(best["distance"]),
+                  "shortlist_distance": float(best["shortlist_distance"]), "confirm_fit_distance": fit,
                   "points": len(points), "summary": summary(results),
                   "wall_seconds": round(time.perf_counter() - started, 1)}
         folder.finish(**record)
