@@ -6,7 +6,9 @@ calibrated (issue 13: territory, bargaining, UCDP endings; the results change by
 west_africa_2009 gained the direct routes, the market, MAOC-N and the sourced protection fee (issue 14), and
 when its organisations gained people, couriers and arrests (issue 15; scenarios without people were checked
 to give the same values in every column they had before), and when a run's series gained each node's
-seizures and courier arrivals (issue 15: 96 columns added, every other column identical):
+seizures and courier arrivals (issue 15: 96 columns added, every other column identical), and when the
+2005-2012 trafficking calibration with MAOC-N's opening was adopted into west_africa_2009 (issue 14:
+new values of twelve calibrated parameters; guinea_bissau and civil_war_reference unchanged):
 
     .venv/bin/python tests/golden/make_golden.py
 
