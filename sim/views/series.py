@@ -76,7 +76,8 @@ class SeriesViews:
         self.belligerents = _belligerents(scenario, series.columns)
         self.start_year = scenario_start_year(scenario)
         series = _mask_after_end(series, self.belligerents)
-        self.table, self.block = coarsen(series, max_points=SERIES_POINTS)
+        self.weekly = series  # the ends are read from the weeks themselves: a lull shorter than a block
+        self.table, self.block = coarsen(series, max_points=SERIES_POINTS)  # would vanish in its mean
         self.replicates = list(dict.fromkeys(self.table["replicate"]))
 
     def __bool__(self) -> bool:
@@ -243,10 +244,10 @@ class SeriesViews:
     def _end_marker(self, figure: go.Figure, conflict: str, **place) -> None:
         """A cross where the conflict ended (one replicate), or where half the sample had ended."""
         column = f"{conflict}.active"
-        if column not in self.table:
+        if column not in self.weekly:
             return
         ends = []
-        for _, rows in self.table.groupby("replicate"):
+        for _, rows in self.weekly.groupby("replicate"):
             inactive = rows.loc[rows[column] < 0.5, "week"]
             ends.append(float(inactive.iloc[0]) if len(inactive) else np.inf)
         end = float(np.median(ends))
