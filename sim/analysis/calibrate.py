@@ -60,7 +60,7 @@ class CalibrationSpec(BaseModel):
     confirm_replicates: int = Field(ge=20, le=1_000_000, description="replicates of the chosen point's check")
     shortlist: int = Field(default=1, ge=1, le=1000, description="best points of the search re-scored with "
                            "confirm_replicates on a seed of their own before one is chosen (against the winner's "
-                           "curse: the best of many noisy scores is partly luck)")
+                           "curse: the best of many noisy scores is partly luck; 1 keeps the search's best)")
     parameters: list[Searched] = Field(min_length=1, max_length=100)
 
 
@@ -155,10 +155,6 @@ def shortlisted(calibration: Calibration, points: pd.DataFrame, progress=None) -
     shortlist_closeness, empty for the others. The chosen point is the best re-scored one."""
     spec = calibration.spec
     points = points.assign(shortlist_distance=np.nan, shortlist_closeness=np.nan)
-    if spec.shortlist == 1:
-        first = points.sort_values(["distance", "closeness"], kind="stable").index[0]
-        points.loc[first, ["shortlist_distance", "shortlist_closeness"]] = points.loc[first, ["distance", "closeness"]].to_numpy()
-        return points
     names = [key for parameter in spec.parameters for key in (parameter.key, *parameter.also)]
     for index in points.sort_values(["distance", "closeness"], kind="stable").index[:spec.shortlist]:
         results, fit = score(calibration, {key: float(points.loc[index, key]) for key in names},
@@ -183,8 +179,7 @@ def run_calibration(path: str | Path, out: str | Path, overwrite: bool = False, 
         folder.update(**manifest(scenario, spec.seed, calibration_file=str(path)))
         started = time.perf_counter()
         points = shortlisted(calibration, search(calibration, progress), progress)
-        best = points.sort_values(["shortlist_distance", "shortlist_closeness", "distance", "closeness"],
-                                  kind="stable", na_position="last").iloc[0]
+        best = points.sort_values(["shortlist_distance", "shortlist_closeness"], kind="stable").iloc[0]
         chosen = {key: float(best[parameter.key]) for parameter in spec.parameters
                   for key in (parameter.key, *parameter.also)}
         results, fit = score(calibration, chosen, spec.confirm_replicates, spec.seed + 1, resamples=None)
