@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -85,3 +86,43 @@ def test_a_shared_assumption_sets_every_key_it_names(tmp_path):
     with pytest.raises(InputError) as caught:
         load_calibration(bad)
     assert "no_such_key" in str(caught.value)
+
+
+def test_a_calibration_scores_only_the_patterns_its_scenario_simulates(tmp_path):
+    """The trafficking calibration searches the corridor's keys: the Schiphol checks (another scenario,
+    which extends the corridor) are not read from the corridor's table; a scenario that simulates no fit
+    pattern of the file is refused in one line."""
+    calibration = load_calibration(ROOT / "calibrations" / "west_africa_trafficking.yaml")
+    from sim.patterns import load_patterns
+    patterns = load_patterns(calibration.patterns_path)
+    scored = patterns.simulated_by(calibration.scenario_path)
+    names = {pattern.name for pattern in scored.patterns}
+    assert names == {pattern.name for pattern in patterns.patterns if pattern.scenario == "west_africa_2005_2012"}
+    assert names and not any(name.startswith("schiphol") for name in names)
+    ucdp = load_patterns(ROOT / "patterns" / "ucdp_civil_wars.yaml")
+    assert len(ucdp.simulated_by(ROOT / "scenarios" / "civil_war_reference.yaml").patterns) == len(ucdp.patterns)
+    spec = yaml.safe_load((ROOT / "calibrations" / "west_africa_trafficking.yaml").read_text())
+    spec.update(scenario=str(ROOT / "scenarios" / "schiphol_checks_2008.yaml"),
+                patterns=str(ROOT / "patterns" / "west_africa_trafficking.yaml"))
+    path = tmp_path / "schiphol.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(InputError) as caught:
+        load_calibration(path)
+    assert "role: fit" in str(caught.value)
+
+
+def test_a_point_on_the_edge_of_a_log_range_is_inside_it():
+    """exp(log(520)) is 520.0000000000005: a range ending at a scenario's bound (memory_weeks <= 520) must
+    not hand the scenario a value past it at the unit box's corner."""
+    from sim.analysis.calibrate import CalibrationSpec, to_values
+    document = yaml.safe_load((ROOT / "calibrations" / "west_africa_trafficking.yaml").read_text())
+    for parameter in document["parameters"]:
+        if parameter["key"] == "organisations[0].memory_weeks":
+            parameter["range"] = [8.0, 520.0]
+    spec = CalibrationSpec.model_validate(document)
+    memory = next(p for p in spec.parameters if p.key == "organisations[0].memory_weeks")
+    assert memory.log and memory.range[1] == 520.0
+    for corner in (0.0, 1.0):
+        values = to_values(spec, np.full(len(spec.parameters), corner))
+        assert all(p.range[0] <= values[p.key] <= p.range[1] for p in spec.parameters)
+        assert values["organisations[0].memory_weeks"] == memory.range[int(corner)]

@@ -83,9 +83,11 @@ def test_conflicts_end_or_are_censored_with_flows_in_the_documented_range(mesa_r
     for conflict in summary["conflicts"]:
         assert conflict["end_type"] in END_TYPES
         assert conflict["ended"] == (conflict["end_type"] != "censored")
-    # UNODC: roughly 20-50 t a year through West Africa in 2007-2009 (FACTS 1.1), of more shipped to Europe.
-    through_west_africa = mesa_run_summary["totals"]["via_west_africa_kg"] / 1000 / (1040 / 52)
-    assert 20 <= through_west_africa <= 50 < mesa_run_summary["tonnes_shipped_per_year"]
+    # UNODC: roughly 20-50 t a year through West Africa in 2007-2009 (FACTS 1.1), of more shipped to Europe:
+    # UNODC's figures were estimated from seizures, so they are compared with the model's estimate made the
+    # same way (sim/model/observation.py); the true flow differs from it (docs/VALIDATION.md 1.1)
+    estimated = mesa_run_summary["tonnes_west_africa_estimated_per_year"]
+    assert 20 <= estimated <= 50 < mesa_run_summary["tonnes_shipped_per_year"]
     assert mesa_run_summary["tonnes_seized_per_year"] > 0
 
 

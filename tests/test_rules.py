@@ -36,7 +36,7 @@ def test_route_value_falls_with_risk_and_cost():
 def test_choose_route_logit_shares_and_outside_option():
     values = np.array([0.5, 0.2])
     draws = np.linspace(0, 1, 20_000, endpoint=False)
-    picks = np.array([rules.choose_route(values, 4.0, u, np.zeros(len(values))) for u in draws])
+    picks = np.array([rules.choose_route(values, 4.0, u, np.zeros(len(values)), True) for u in draws])
     weights = np.array([1.0, math.exp(4 * 0.5), math.exp(4 * 0.2)])  # outside option first
     expected = weights / weights.sum()
     observed = [(picks == k).mean() for k in (-1, 0, 1)]
@@ -45,10 +45,22 @@ def test_choose_route_logit_shares_and_outside_option():
 
 def test_choose_route_skips_full_routes_and_prefers_shipping_over_nothing():
     values = np.array([np.nan, 0.3, np.nan])
-    picks = {rules.choose_route(values, 50.0, u, np.zeros(len(values)))
+    picks = {rules.choose_route(values, 50.0, u, np.zeros(len(values)), True)
              for u in np.linspace(0, 1, 1000, endpoint=False)}
     assert picks <= {-1, 1} and 1 in picks
-    assert rules.choose_route(np.array([np.nan]), 5.0, 0.99, np.zeros(1)) == -1
+    assert rules.choose_route(np.array([np.nan]), 5.0, 0.99, np.zeros(1), True) == -1
+
+
+def test_choose_route_without_the_outside_option_always_picks_an_available_route():
+    """A courier team's flight is booked at the hub without the option of not shipping: the shares are
+    the logit's over the available routes alone, even when every value is negative."""
+    values = np.array([-0.2, np.nan, -0.5])
+    draws = np.linspace(0, 1, 20_000, endpoint=False)
+    picks = np.array([rules.choose_route(values, 4.0, u, np.zeros(len(values)), False) for u in draws])
+    weights = np.array([math.exp(4 * -0.2), math.exp(4 * -0.5)])
+    assert set(picks) == {0, 2}
+    assert [(picks == 0).mean(), (picks == 2).mean()] == pytest.approx(weights / weights.sum(), abs=1e-3)
+    assert rules.choose_route(np.array([np.nan, np.nan]), 4.0, 0.5, np.zeros(2), False) == -1
 
 
 def test_detection_probability_grows_with_officers_and_alerts():

@@ -7,7 +7,9 @@ the box (scipy.stats.qmc), then rounds of local refinement around the best point
 in the unit box, shrinking each round). Every point runs the same replicate seeds (common random
 numbers) and is scored by `sim.patterns.distance(..., roles=("fit",))` (0 when every fit pattern's simulated value lies
 inside its band), ties broken by `closeness` to the targets' centres. The chosen point is then re-run with more replicates and a new
-seed, and every pattern (fit and test) is evaluated with its CI.
+seed, and every pattern (fit and test) is evaluated with its CI. Only the patterns the calibrated scenario
+simulates are scored (those naming it or no scenario): another scenario's patterns, such as the Schiphol
+checks beside the 2005-2012 corridor, are scored by `threatnet patterns` once the values are adopted.
 
     threatnet calibrate calibrations/civil_wars.yaml [--out DIR]
 """
@@ -24,7 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..outputs import ResultFolder, code_fingerprint, manifest
-from ..scenario import load_scenario, read_yaml_mapping, scenario_hash, validate_document
+from ..scenario import InputError, load_scenario, read_yaml_mapping, scenario_hash, validate_document
 from ..scenario.schema import Id
 
 
@@ -78,7 +80,8 @@ def load_calibration(path: str | Path) -> Calibration:
     spec = validate_document(CalibrationSpec, read_yaml_mapping(path, "calibration"), str(path))
     scenario_path, patterns_path = path.parent / spec.scenario, path.parent / spec.patterns
     load_scenario(scenario_path)
-    load_patterns(patterns_path)
+    if not any(p.role == "fit" for p in load_patterns(patterns_path).simulated_by(scenario_path).patterns):
+        raise InputError(str(path), "patterns", f"a pattern file with a `role: fit` pattern that {spec.scenario} simulates")
     for parameter in spec.parameters:  # every key exists and takes a number
         load_scenario(scenario_path, {key: float(parameter.range[0]) for key in (parameter.key, *parameter.also)})
     return Calibration(spec, path, scenario_path, patterns_path)
@@ -91,6 +94,7 @@ def to_values(spec: CalibrationSpec, unit: np.ndarray) -> dict[str, float]:
         low, high = parameter.range
         value = float(math.exp(math.log(low) + u * (math.log(high) - math.log(low)))
                       if parameter.log else low + u * (high - low))
+        value = min(high, max(low, value))  # exp(log(520)) is 520.0000000000005: past a schema's bound
         values.update({key: value for key in (parameter.key, *parameter.also)})
     return values
 
@@ -114,7 +118,7 @@ def score(calibration: Calibration, values: dict[str, float], replicates: int, s
     from ..patterns import as_episodes, distance, evaluate, load_patterns
     from ..patterns.command import simulate
     compiled = compile_from(calibration.scenario_path, values)
-    patterns = load_patterns(calibration.patterns_path)
+    patterns = load_patterns(calibration.patterns_path).simulated_by(calibration.scenario_path)
     table, annual = simulate(compiled, replicates, seed, patterns.reads_annual())
     results = evaluate(as_episodes(table), patterns, seed, resamples=resamples, annual=annual)
     return results, distance(results, roles=("fit",))

@@ -32,6 +32,7 @@ REVEAL = 19  # an arrest reveals a tie of the arrested
 PURSUIT = 20  # an investigation's pursuit arrests its target
 TARGET_ORDER = 21  # the order in which investigators pursue people of equal priority
 PERSON_BRIBE = 22  # an officer who identified a person takes a bribe
+FLIGHT_BOOKING = 23  # the flight a courier team is booked on at the hub
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

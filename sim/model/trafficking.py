@@ -85,19 +85,21 @@ def route_value_share(survival, market_price, purchase_price, costs_per_kg):
 
 
 @rule
-def choose_route(value_shares, rationality, draw, weights):
-    """Logit route choice with an outside option of value 0 (not shipping).
+def choose_route(value_shares, rationality, draw, weights, outside):
+    """Logit route choice, with an outside option of value 0 (not shipping) where `outside`.
 
-    P(route r) = exp(k x_r) / (1 + sum_j exp(k x_j)), k = rationality; a route whose value
-    is NaN is unavailable (full). Returns the chosen index or -1 for no shipment. `weights` is
-    scratch space for each route's exp(k (x_r - top)), computed once.
+    P(route r) = exp(k x_r) / (1 + sum_j exp(k x_j)), k = rationality (without the 1 when not
+    `outside`); a route whose value is NaN is unavailable (full). Returns the chosen index or -1 for
+    no shipment. `weights` is scratch space for each route's exp(k (x_r - top)), computed once.
     Assumption: multinomial logit, the usual discrete-choice form.
     """
-    top = 0.0
+    top = 0.0 if outside else -math.inf
     for x in value_shares:
         if x == x:
             top = max(top, x)
-    cumulative = math.exp(-rationality * top)  # the outside option
+    if top == -math.inf:
+        return -1  # nothing available
+    cumulative = math.exp(-rationality * top) if outside else 0.0  # the outside option
     total = cumulative
     for index in range(value_shares.shape[0]):
         x = value_shares[index]
@@ -210,7 +212,7 @@ def launch_shipments(s, p, org, week):
             s.route_choice_values[route] = s.route_values[route] if room else np.nan
         uid = week * p.slots_per_step + s.org_slot_offset[org] + k
         choice = choose_route(choices, s.org_rationality[org], rng.uniform(p.seed, week, uid, rng.ROUTE_CHOICE),
-                              s.route_weights[first_route:end_route])
+                              s.route_weights[first_route:end_route], True)
         if choice < 0:
             if _all_full(choices):
                 s.week_totals[SHIPMENTS_BLOCKED] += 1.0
@@ -276,21 +278,21 @@ def adjust_shipping(s, p, org, week):
 
 
 @action
-def seize_part(s, slot, edge, kg, share):
-    """`kg` of a shipment seized at `edge`: counted as `share` of a seizure where its organisation learns
-    (a courier's load is 1 / team size). The rest goes on; `seize` stops a shipment seized whole."""
+def seize_part(s, slot, edge, kg):
+    """`kg` of a shipment seized at `edge`: one seizure on the leg where its organisation learns (a whole
+    shipment, or one courier's trip). The rest goes on; `seize` stops a shipment seized whole."""
     org = s.ship_org[slot]
     s.ship_kg[slot] -= kg
     s.week_totals[SEIZED_KG] += kg
     s.week_totals[SEIZURES] += 1.0
-    s.week_seizures[org, edge] += share
+    s.week_seizures[org, edge] += 1.0
     s.edge_seized_kg[edge] += kg
 
 
 @action
 def seize(s, slot, edge):
     """A whole shipment is seized at the end of `edge`: it stops, and its organisation remembers the leg."""
-    seize_part(s, slot, edge, s.ship_kg[slot], 1.0)
+    seize_part(s, slot, edge, s.ship_kg[slot])
     s.ship_active[slot] = False
 
 
@@ -309,13 +311,56 @@ def courier_checked(s, p, slot, k, agency, profiling, has_database, node, edge, 
         if s.ship_team[slot * p.max_team + j] >= 0:
             remaining += 1
     kg = s.ship_kg[slot] if remaining == 1 else load  # the last courier carries what is left
-    seize_part(s, slot, edge, kg, 1.0 / s.ship_team_size[slot])
+    seize_part(s, slot, edge, kg)  # one trip of the leg lost (`board_couriers` counted the trips)
     record_seizure(s, slot, agency, node, kg)
     s.node_week[node, NODE_COURIER_SEIZED_KG] += kg
     s.ship_team[slot * p.max_team + k] = -1
     if s.person_flag[person, ACTIVE]:
         arrest_and_investigate(s, p, person, agency, node, week)
     return True
+
+
+@action
+def _same_way_to_flight(s, route, other, leg):
+    """True if route `other` reaches the start of leg `leg` by the same legs as `route` and ends with
+    that leg (a flight to a market)."""
+    first, start = s.route_ptr[route], s.route_ptr[other]
+    if s.route_ptr[other + 1] - start != leg + 1:
+        return False
+    for k in range(leg):
+        if s.route_edges[start + k] != s.route_edges[first + k]:
+            return False
+    return True
+
+
+@rare_action
+def book_flight(s, p, slot, edge, week):
+    """A consignment that reached a hub by sea or land is split among couriers there, and their flights
+    are booked then: the organisation chooses the last leg, a flight to one of its markets, among its
+    routes that came the same way and whose flight has room this week (its own always has: it was
+    counted at launch), by the launch's logit on what it believes now, without the outside option (the
+    cocaine is at the hub). Couriers thus answer news of checks at an airport without waiting for the
+    consignments already at sea (S206: Schiphol's seizures fell 84% in four months). Returns the leg."""
+    org, route, leg = s.ship_org[slot], s.ship_route[slot], s.ship_leg[slot]
+    if s.route_ptr[route] + leg + 1 != s.route_ptr[route + 1]:
+        return edge  # not the last leg: the route is kept
+    value_routes(s, p, org)
+    first_route, end_route = s.org_route_ptr[org], s.org_route_ptr[org + 1]
+    kg = s.ship_kg[slot]
+    for other in range(first_route, end_route):
+        flight = s.route_edges[s.route_ptr[other + 1] - 1]
+        usable = other == route or (_same_way_to_flight(s, route, other, leg)
+                                    and s.edge_load_kg[flight] + kg <= s.edge_capacity_kg[flight])
+        s.route_choice_values[other] = s.route_values[other] if usable else np.nan
+    choice = choose_route(s.route_choice_values[first_route:end_route], s.org_rationality[org],
+                          rng.uniform(p.seed, week, s.ship_uid[slot], rng.FLIGHT_BOOKING),
+                          s.route_weights[first_route:end_route], False)
+    chosen = first_route + choice
+    if choice >= 0 and chosen != route:
+        s.ship_route[slot] = chosen
+        edge = s.route_edges[s.route_ptr[chosen] + leg]
+        s.edge_load_kg[edge] += kg
+    return edge
 
 
 @rare_action
@@ -339,6 +384,7 @@ def board_couriers(s, p, slot, node, edge, week):
         return True
     s.ship_team_kg[slot] = s.ship_kg[slot] / size
     s.week_totals[COURIER_TRIPS] += size
+    s.week_passages[org, edge] += size  # the organisation learns per trip: each courier is one passage of the leg
     units = s.unit_node.shape[0]
     for k in range(size):
         for j in range(s.node_unit_ptr[node], s.node_unit_ptr[node + 1]):
@@ -400,7 +446,8 @@ def move_shipment(s, p, slot, week):
     cost = kg * s.edge_cost_usd_per_kg[edge]
     s.org_cash_usd[org] -= cost
     s.week_totals[TRANSPORT_USD] += cost
-    s.week_passages[org, edge] += 1.0
+    if s.ship_team_size[slot] == 0:  # a courier team's trips were counted when it boarded
+        s.week_passages[org, edge] += 1.0
     s.edge_moved_kg[edge] += kg
     s.node_traffic[node] += 1.0
 
@@ -434,6 +481,8 @@ def move_shipment(s, p, slot, week):
         next_edge = s.route_edges[s.route_ptr[route] + s.ship_leg[slot]]
         s.ship_weeks_left[slot] = s.edge_travel_weeks[next_edge]
         if s.org_people_state[org, COURIER_KG] > 0.0 and s.edge_is_air[next_edge]:
+            next_edge = book_flight(s, p, slot, next_edge, week)
+            s.ship_weeks_left[slot] = s.edge_travel_weeks[next_edge]
             board_couriers(s, p, slot, node, next_edge, week)
 
 

@@ -215,16 +215,32 @@ class Patterns:
         `scenario` (InputError naming the first pattern without one)."""
         if given is not None:
             return {Path(given): list(range(len(self.patterns)))}
-        from ..shipped import resolve
         groups: dict[Path, list[int]] = {}
         for index, pattern in enumerate(self.patterns):
-            if pattern.scenario is None:
+            path = self.scenario_path(index)
+            if path is None:
                 raise InputError(str(self.file), f"patterns[{index}].scenario",
                                  "the scenario that simulates this pattern (or give SCENARIO on the command line)")
-            local = self.file.parent / pattern.scenario
-            path = local if local.is_file() else Path(resolve(pattern.scenario, "scenarios"))
             groups.setdefault(path, []).append(index)
         return groups
+
+    def scenario_path(self, index: int) -> Path | None:
+        """The scenario file that pattern `index` names (beside the pattern file, else a shipped one), or
+        None where it names none."""
+        from ..shipped import resolve
+        name = self.patterns[index].scenario
+        if name is None:
+            return None
+        local = self.file.parent / name
+        return local if local.is_file() else Path(resolve(name, "scenarios"))
+
+    def simulated_by(self, scenario: Path) -> Patterns:
+        """The patterns that `scenario` simulates: those naming it and those naming no scenario. A
+        calibration scores only these: its keys are its scenario's, and another scenario's patterns (the
+        Schiphol checks, which extend the corridor) would be read from the wrong table."""
+        target = Path(scenario).resolve()
+        paths = [self.scenario_path(index) for index in range(len(self.patterns))]
+        return self.subset([index for index, path in enumerate(paths) if path is None or path.resolve() == target])
 
 
 def _check_annual(file: str, index: int, pattern: Pattern) -> None:
