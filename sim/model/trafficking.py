@@ -340,7 +340,8 @@ def book_flight(s, p, slot, edge, week):
     routes that came the same way and whose flight has room this week (its own always has: it was
     counted at launch), by the launch's logit on what it believes now, without the outside option (the
     cocaine is at the hub). Couriers thus answer news of checks at an airport without waiting for the
-    consignments already at sea (S206: Schiphol's seizures fell 84% in four months). Returns the leg."""
+    consignments already at sea (S206: Schiphol's seizures fell 84% in four months). Returns the leg
+    (a new one starts with its own travel weeks)."""
     org, route, leg = s.ship_org[slot], s.ship_route[slot], s.ship_leg[slot]
     if s.route_ptr[route] + leg + 1 != s.route_ptr[route + 1]:
         return edge  # not the last leg: the route is kept
@@ -360,6 +361,7 @@ def book_flight(s, p, slot, edge, week):
         s.ship_route[slot] = chosen
         edge = s.route_edges[s.route_ptr[chosen] + leg]
         s.edge_load_kg[edge] += kg
+        s.ship_weeks_left[slot] = s.edge_travel_weeks[edge]
     return edge
 
 
@@ -482,7 +484,6 @@ def move_shipment(s, p, slot, week):
         s.ship_weeks_left[slot] = s.edge_travel_weeks[next_edge]
         if s.org_people_state[org, COURIER_KG] > 0.0 and s.edge_is_air[next_edge]:
             next_edge = book_flight(s, p, slot, next_edge, week)
-            s.ship_weeks_left[slot] = s.edge_travel_weeks[next_edge]
             board_couriers(s, p, slot, node, next_edge, week)
 
 
