@@ -126,3 +126,40 @@ def test_a_point_on_the_edge_of_a_log_range_is_inside_it():
         values = to_values(spec, np.full(len(spec.parameters), corner))
         assert all(p.range[0] <= values[p.key] <= p.range[1] for p in spec.parameters)
         assert values["organisations[0].memory_weeks"] == memory.range[int(corner)]
+
+
+def test_separated_starts_take_the_best_point_of_each_basin():
+    """Starts are the best points by (distance, closeness), skipping any closer than the separation to a
+    better one already taken."""
+    from sim.analysis.calibrate import separated_starts
+    points = pd.DataFrame({"distance": [0.0, 0.0, 0.1, 0.2, 0.3], "closeness": [2.0, 1.0, 0.0, 0.0, 0.0],
+                           "u0": [0.50, 0.52, 0.90, 0.10, 0.11]})
+    assert separated_starts(points, ["u0"], 3, 0.3) == [1, 2, 3]  # 0 is beside 1 (better); 4 beside 3
+    assert separated_starts(points, ["u0"], 2, 0.01) == [1, 0]
+    assert separated_starts(points, ["u0"], 5, 0.9) == [1]  # nothing else far enough
+
+
+def test_several_starts_refine_each_basin_apart(tmp_path):
+    """With `starts: 2` each start gets its own rounds around its own best points, and the search is
+    reproducible; with one start the rounds refine around the search's best (the earlier behaviour)."""
+    path = small_calibration(tmp_path, sample=8, starts=2, start_separation=0.3, refine_rounds=2, refine_points=2)
+    record = run_calibration(path, tmp_path / "one")
+    points = pd.read_parquet(tmp_path / "one" / "points.parquet")
+    assert len(points) == 8 + 2 * 2 * 2
+    assert set(points["stage"]) == {"sample", "refine 1 from start 1", "refine 2 from start 1",
+                                    "refine 1 from start 2", "refine 2 from start 2"}
+    samples = points[points["stage"] == "sample"]
+    starts = samples[samples["basin"] >= 0]
+    assert sorted(starts["basin"]) == [0, 1]
+    units = starts[[f"u{i}" for i in range(3)]].to_numpy()
+    assert np.linalg.norm(units[0] - units[1]) >= 0.3
+    for basin in (0, 1):
+        refined = points[points["stage"].str.endswith(f"start {basin + 1}")]
+        assert (refined["basin"] == basin).all()
+        start = starts[starts["basin"] == basin][[f"u{i}" for i in range(3)]].to_numpy()[0]
+        first = refined[refined["stage"].str.startswith("refine 1")][[f"u{i}" for i in range(3)]].to_numpy()
+        assert np.all(np.abs(first - start) < 0.6)  # steps of 0.1 around the basin's only point
+    assert run_calibration(path, tmp_path / "two")["chosen"] == record["chosen"]
+    one_start = small_calibration(tmp_path, sample=8, refine_rounds=2, refine_points=2)
+    run_calibration(one_start, tmp_path / "three")
+    assert "basin" not in pd.read_parquet(tmp_path / "three" / "points.parquet").columns

@@ -4,7 +4,8 @@ patterns marked `role: fit`, and report the held-out (`role: test`) patterns at 
 A calibration file names a scenario, a pattern file, the parameters searched (scenario key paths with
 ranges, on a log scale where they span orders of magnitude), and the search: a scrambled Sobol sample of
 the box (scipy.stats.qmc), then rounds of local refinement around the best points so far (Gaussian steps
-in the unit box, shrinking each round). Every point runs the same replicate seeds (common random
+in the unit box, shrinking each round); with `starts` above 1, each of that many good sample points far
+apart (`start_separation`) gets its own rounds, so that the search is not held in the first basin it finds. Every point runs the same replicate seeds (common random
 numbers) and is scored by `sim.patterns.distance(..., roles=("fit",))` (0 when every fit pattern's simulated value lies
 inside its band), ties broken by `closeness` to the targets' centres. The chosen point is then re-run with more replicates and a new
 seed, and every pattern (fit and test) is evaluated with its CI. Only the patterns the calibrated scenario
@@ -60,6 +61,11 @@ class CalibrationSpec(BaseModel):
     refine_rounds: int = Field(default=3, ge=0, le=100)
     refine_points: int = Field(default=40, ge=1, le=100_000, description="points per refinement round")
     confirm_replicates: int = Field(ge=20, le=1_000_000, description="replicates of the chosen point's check")
+    starts: int = Field(default=1, ge=1, le=100, description="basins refined apart: the best sample points at "
+                        "least start_separation apart each get their own refinement rounds (1: the rounds refine "
+                        "around the best three points of the whole search)")
+    start_separation: float = Field(default=0.5, gt=0.0, le=10.0, description="least Euclidean distance in the "
+                                    "unit box between two starts")
     shortlist: int = Field(default=1, ge=1, le=1000, description="best points of the search re-scored with "
                            "confirm_replicates on a seed of their own before one is chosen (against the winner's "
                            "curse: the best of many noisy scores is partly luck; 1 keeps the search's best)")
@@ -132,25 +138,55 @@ def search(calibration: Calibration, progress=None) -> pd.DataFrame:
     rng = np.random.default_rng(spec.seed)
     rows: list[dict] = []
 
-    def run(stage: str, unit: np.ndarray) -> None:
+    def run(stage: str, unit: np.ndarray, basin: int | None = None) -> None:
         values = to_values(spec, unit)
         results, fit = score(calibration, values, spec.replicates, spec.seed)
         rows.append({"stage": stage, "distance": fit, "closeness": closeness(results),
+                     **({} if basin is None else {"basin": basin}),
                      **{f"u{i}": float(u) for i, u in enumerate(unit)},
                      **values, **{f"pattern:{r.name}": r.value for r in results}})
         if progress:
             progress(1)
 
+    def refine(basin: int | None, label: str) -> None:
+        """Rounds of Gaussian steps around the best three points of a basin (None: of the whole search)."""
+        step = 0.1
+        for round_index in range(spec.refine_rounds):
+            table = pd.DataFrame(rows)
+            if basin is not None:
+                table = table[table["basin"] == basin]
+            best = table.sort_values(["distance", "closeness"], kind="stable").head(3)[coordinates].to_numpy()
+            for k in range(spec.refine_points):
+                run(f"refine {round_index + 1}{label}", np.clip(best[k % len(best)] + rng.normal(0, step, dimensions), 0, 1),
+                    basin)
+            step /= 2
+
     for unit in qmc.Sobol(dimensions, scramble=True, seed=spec.seed).random(spec.sample):
         run("sample", unit)
-    step = 0.1
-    for round_index in range(spec.refine_rounds):
-        table = pd.DataFrame(rows).sort_values(["distance", "closeness"], kind="stable")
-        best = table.head(3)[[f"u{i}" for i in range(dimensions)]].to_numpy()
-        for k in range(spec.refine_points):
-            run(f"refine {round_index + 1}", np.clip(best[k % len(best)] + rng.normal(0, step, dimensions), 0, 1))
-        step /= 2
+    coordinates = [f"u{i}" for i in range(dimensions)]
+    if spec.starts == 1:
+        refine(None, "")
+        return pd.DataFrame(rows)
+    starts = separated_starts(pd.DataFrame(rows), coordinates, spec.starts, spec.start_separation)
+    for index, row in enumerate(rows):
+        row["basin"] = starts.index(index) if index in starts else -1
+    for basin in range(len(starts)):
+        refine(basin, f" from start {basin + 1}")
     return pd.DataFrame(rows)
+
+
+def separated_starts(points: pd.DataFrame, coordinates: list[str], count: int, separation: float) -> list[int]:
+    """The row numbers of up to `count` best points (by distance, then closeness), each at least `separation`
+    from every better one chosen (Euclidean, in the unit box): one start in each of several basins."""
+    chosen: list[int] = []
+    for index in points.sort_values(["distance", "closeness"], kind="stable").index:
+        unit = points.loc[index, coordinates].to_numpy(float)
+        if all(np.linalg.norm(unit - points.loc[other, coordinates].to_numpy(float)) >= separation
+               for other in chosen):
+            chosen.append(int(index))
+        if len(chosen) == count:
+            break
+    return chosen
 
 
 def shortlisted(calibration: Calibration, points: pd.DataFrame, progress=None) -> pd.DataFrame:

@@ -27,6 +27,8 @@ SEIZED_WITH_DATABASE_KG = FLOWS.flow("policing", "seized_with_database_kg", "kg"
 SEIZED_WITHOUT_DATABASE_KG = FLOWS.flow("policing", "seized_without_database_kg", "kg",
                                         "cocaine seized without INTERPOL databases")
 SEIZED_MARITIME_KG = FLOWS.flow("policing", "seized_maritime_kg", "kg", "cocaine seized at sea by maritime patrols")
+MARITIME_WATCHED_KG = FLOWS.flow("policing", "maritime_watched_kg", "kg", "cocaine that reached the end of a leg "
+                                 "a maritime patrol watches, seized there or not (what the patrol could stop)")
 SEIZED_EUROPE_KG = FLOWS.flow("policing", "seized_europe_kg", "kg", "cocaine seized in Europe")
 SEIZED_EUROPE_VIA_WEST_AFRICA_KG = FLOWS.flow("policing", "seized_europe_via_west_africa_kg", "kg",
                                               "cocaine seized in Europe that had passed through West Africa")
@@ -200,9 +202,10 @@ def checks_at_node(s, p, slot, edge, node, week):
     the node in turn: returns who seizes it (a unit, PATROL or MARITIME), or NOBODY."""
     if rng.uniform(p.seed, week, s.ship_uid[slot], rng.LEG_INTERDICTION) < s.edge_base_risk[edge]:
         return PATROL
-    if s.edge_maritime_detection[edge] > 0.0 and \
-            rng.uniform(p.seed, week, s.ship_uid[slot], rng.MARITIME_INTERDICTION) < s.edge_maritime_detection[edge]:
-        return MARITIME
+    if s.edge_maritime_detection[edge] > 0.0:
+        s.week_totals[MARITIME_WATCHED_KG] += s.ship_kg[slot]
+        if rng.uniform(p.seed, week, s.ship_uid[slot], rng.MARITIME_INTERDICTION) < s.edge_maritime_detection[edge]:
+            return MARITIME
     for j in range(s.node_unit_ptr[node], s.node_unit_ptr[node + 1]):
         unit = s.node_unit_ids[j]
         if unit_inspects(s, p, unit, node, slot, week):

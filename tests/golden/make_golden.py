@@ -8,7 +8,9 @@ when its organisations gained people, couriers and arrests (issue 15; scenarios 
 to give the same values in every column they had before), and when a run's series gained each node's
 seizures and courier arrivals (issue 15: 96 columns added, every other column identical), and when the
 2005-2012 trafficking calibration with MAOC-N's opening was adopted into west_africa_2009 (issue 14:
-new values of twelve calibrated parameters; guinea_bissau and civil_war_reference unchanged):
+new values of twelve calibrated parameters; guinea_bissau and civil_war_reference unchanged), and when a run
+gained `maritime_watched_kg` (every other column identical) and the calibration with S237's share and
+several starts was adopted (issue 14: the twelve values again):
 
     .venv/bin/python tests/golden/make_golden.py
 
