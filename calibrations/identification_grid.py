@@ -29,7 +29,7 @@ def main(replicates: int = 400, seed: int = 12) -> None:
     calibration = load_calibration(HERE / "west_africa_trafficking.yaml")
     print("| memory (weeks) | seaboard | Iberia | fit passed | fit distance | closeness | held out passed | "
           + " | ".join(SHOWN.values()) + " |")
-    print("|" + "---|" * (6 + len(SHOWN)))
+    print("|" + "---|" * (7 + len(SHOWN)))
     for memory, seaboard, iberia in itertools.product(MEMORY, SEABOARD, IBERIA):
         values = {**{f"organisations[{i}].memory_weeks": memory for i in range(4)},
                   "events[4].set.police.maritime[0].detection": seaboard,

@@ -32,7 +32,7 @@ def test_mesa_equals_kernel_on_the_2005_2012_corridor():
         assert np.array_equal(getattr(model.state, field), getattr(state, field), equal_nan=True), field
 
 
-def test_maoc_n_seizes_nothing_before_april_2007_and_something_after():
+def test_maoc_n_seizes_nothing_before_it_operates_and_something_after_its_opening():
     compiled = compile_from(SCENARIO, {**SHORT, "horizon_weeks": 200})
     columns = compiled.layout.series_columns
     maritime = columns.index("seized_maritime_kg")

@@ -27,8 +27,8 @@ SEIZED_WITH_DATABASE_KG = FLOWS.flow("policing", "seized_with_database_kg", "kg"
 SEIZED_WITHOUT_DATABASE_KG = FLOWS.flow("policing", "seized_without_database_kg", "kg",
                                         "cocaine seized without INTERPOL databases")
 SEIZED_MARITIME_KG = FLOWS.flow("policing", "seized_maritime_kg", "kg", "cocaine seized at sea by maritime patrols")
-MARITIME_WATCHED_KG = FLOWS.flow("policing", "maritime_watched_kg", "kg", "cocaine that reached the end of a leg "
-                                 "a maritime patrol watches, seized there or not (what the patrol could stop)")
+MARITIME_WATCHED_KG = FLOWS.flow("policing", "maritime_watched_kg", "kg", "cocaine that reached a maritime patrol's "
+                                 "check at the end of a leg it watches, seized there or not (what the patrol could stop)")
 SEIZED_EUROPE_KG = FLOWS.flow("policing", "seized_europe_kg", "kg", "cocaine seized in Europe")
 SEIZED_EUROPE_VIA_WEST_AFRICA_KG = FLOWS.flow("policing", "seized_europe_via_west_africa_kg", "kg",
                                               "cocaine seized in Europe that had passed through West Africa")
