@@ -5,12 +5,14 @@ A calibration file names a scenario, a pattern file, the parameters searched (sc
 ranges, on a log scale where they span orders of magnitude), and the search: a scrambled Sobol sample of
 the box (scipy.stats.qmc), then rounds of local refinement around the best points so far (Gaussian steps
 in the unit box, shrinking each round); with `starts` above 1, each of that many good sample points far
-apart (`start_separation`) gets its own rounds, so that the search is not held in the first basin it finds. Every point runs the same replicate seeds (common random
-numbers) and is scored by `sim.patterns.distance(..., roles=("fit",))` (0 when every fit pattern's simulated value lies
-inside its band), ties broken by `closeness` to the targets' centres. The chosen point is then re-run with more replicates and a new
-seed, and every pattern (fit and test) is evaluated with its CI. Only the patterns the calibrated scenario
-simulates are scored (those naming it or no scenario): another scenario's patterns, such as the Schiphol
-checks beside the 2005-2012 corridor, are scored by `threatnet patterns` once the values are adopted.
+apart (`start_separation`) gets its own rounds, so that the search is not held in the first basin it
+finds. Every point runs the same replicate seeds (common random numbers) and is scored by
+`sim.patterns.distance(..., roles=("fit",))` (0 when every fit pattern's simulated value lies inside its
+band), ties broken by `closeness` to the targets' centres. The chosen point is then re-run with more
+replicates and a new seed, and every pattern (fit and test) is evaluated with its CI. Only the patterns
+the calibrated scenario simulates are scored (those naming it or no scenario): another scenario's
+patterns, such as the Schiphol checks beside the 2005-2012 corridor, are scored by `threatnet patterns`
+once the values are adopted.
 
     threatnet calibrate calibrations/civil_wars.yaml [--out DIR]
 """
