@@ -163,3 +163,23 @@ def test_several_starts_refine_each_basin_apart(tmp_path):
     one_start = small_calibration(tmp_path, sample=8, refine_rounds=2, refine_points=2)
     run_calibration(one_start, tmp_path / "three")
     assert "basin" not in pd.read_parquet(tmp_path / "three" / "points.parquet").columns
+
+
+def test_a_search_can_begin_at_the_scenarios_own_values(tmp_path):
+    """With `start_at_scenario` the first point tried is the scenario's current values of the searched
+    parameters (the last calibration's choice), read through `extends:` and events' `set`, then the sample."""
+    from sim.analysis.calibrate import scenario_values, to_unit, to_values
+    path = small_calibration(tmp_path, start_at_scenario=True)
+    calibration = load_calibration(path)
+    current = scenario_values(calibration)
+    run_calibration(path, tmp_path / "out")
+    points = pd.read_parquet(tmp_path / "out" / "points.parquet")
+    assert list(points["stage"][:2]) == ["scenario", "sample"] and len(points) == 1 + 4 + 2
+    for key, value in current.items():
+        assert points.loc[0, key] == pytest.approx(value, rel=1e-9)
+    spec = calibration.spec
+    assert to_values(spec, to_unit(spec, current)) == pytest.approx(current, rel=1e-9)
+    corridor = load_calibration(ROOT / "calibrations" / "west_africa_trafficking.yaml")
+    values = scenario_values(corridor)
+    assert values["events[4].set.police.maritime[0].detection"] == 0.229  # an event's `set`, in the file
+    assert values["organisations[0].memory_weeks"] > 0  # through `extends:` (west_africa_2009.yaml)

@@ -29,7 +29,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..outputs import ResultFolder, code_fingerprint, manifest
-from ..scenario import InputError, load_scenario, read_yaml_mapping, scenario_hash, validate_document
+from ..scenario import (InputError, get_key_path, load_scenario, read_yaml_mapping, resolve_extends, scenario_hash,
+                        validate_document)
 from ..scenario.schema import Id
 
 
@@ -68,6 +69,9 @@ class CalibrationSpec(BaseModel):
                         "around the best three points of the whole search)")
     start_separation: float = Field(default=0.5, gt=0.0, le=10.0, description="least Euclidean distance in the "
                                     "unit box between two starts")
+    start_at_scenario: bool = Field(default=False, description="the scenario's own values of the searched "
+                                    "parameters (the last calibration's choice) are the first point tried, "
+                                    "before the Sobol sample, and may be a start like any sample point")
     shortlist: int = Field(default=1, ge=1, le=1000, description="best points of the search re-scored with "
                            "confirm_replicates on a seed of their own before one is chosen (against the winner's "
                            "curse: the best of many noisy scores is partly luck; 1 keeps the search's best)")
@@ -105,6 +109,23 @@ def to_values(spec: CalibrationSpec, unit: np.ndarray) -> dict[str, float]:
         value = min(high, max(low, value))  # exp(log(520)) is 520.0000000000005: past a schema's bound
         values.update({key: value for key in (parameter.key, *parameter.also)})
     return values
+
+
+def to_unit(spec: CalibrationSpec, values: dict[str, float]) -> np.ndarray:
+    """Scenario values as a point of the unit box (the inverse of `to_values`; clipped to the ranges)."""
+    unit = []
+    for parameter in spec.parameters:
+        low, high, value = *parameter.range, values[parameter.key]
+        u = (math.log(value / low) / math.log(high / low) if parameter.log and value > 0 else
+             0.0 if parameter.log else (value - low) / (high - low))
+        unit.append(min(1.0, max(0.0, u)))
+    return np.array(unit)
+
+
+def scenario_values(calibration: Calibration) -> dict[str, float]:
+    """The searched parameters' values as the scenario file now has them."""
+    data = resolve_extends(calibration.scenario_path)
+    return {p.key: float(get_key_path(data, p.key, str(calibration.scenario_path))) for p in calibration.spec.parameters}
 
 
 def closeness(results) -> float:
@@ -163,6 +184,8 @@ def search(calibration: Calibration, progress=None) -> pd.DataFrame:
                     basin)
             step /= 2
 
+    if spec.start_at_scenario:
+        run("scenario", to_unit(spec, scenario_values(calibration)))
     for unit in qmc.Sobol(dimensions, scramble=True, seed=spec.seed).random(spec.sample):
         run("sample", unit)
     coordinates = [f"u{i}" for i in range(dimensions)]

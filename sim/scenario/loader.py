@@ -429,13 +429,26 @@ def set_key_path(data: dict, path: str, value: Any, file: str) -> tuple[str | in
 
     Returns the path as keys and list indices (`[gov]` steps resolved to their index).
     """
+    target, step, resolved = _locate(data, path, file)
+    target[step] = value
+    return resolved
+
+
+def get_key_path(data: dict, path: str, file: str) -> Any:
+    """The value at a key path in raw scenario data (as `set_key_path` finds it)."""
+    target, step, _ = _locate(data, path, file)
+    return target[step]
+
+
+def _locate(data: dict, path: str, file: str) -> tuple[Any, str | int, tuple[str | int, ...]]:
+    """The container holding a key path's last step, that step, and the whole path resolved to keys and
+    list indices; an event's `set` is a mapping keyed by key paths (`events[0].set.police.un.officers`)."""
     steps = parse_key_path(path)
     if not steps:
         raise InputError(file, path, "a key path such as police.un.officers")
     target: Any = data
     resolved: list[str | int] = []
     for depth, step in enumerate(steps):
-        last = depth == len(steps) - 1
         here = ".".join(str(s) for s in steps[: depth + 1])
         if isinstance(step, str) and step.startswith("id="):
             if not isinstance(target, list):
@@ -450,17 +463,14 @@ def set_key_path(data: dict, path: str, value: Any, file: str) -> tuple[str | in
                 raise InputError(file, path, f"a list index that exists at '{here}'")
         elif isinstance(target, dict) and step not in target and \
                 (whole := _whole_key(target, steps[depth:])) is not None:
-            # a mapping keyed by key paths (an event's `set`): `events[0].set.police.un.officers`
-            target[whole] = value
-            return (*resolved, whole)
+            return target, whole, (*resolved, whole)
         elif not isinstance(target, dict) or step not in target:
             raise InputError(file, path, f"a key that exists in the scenario; '{step}' is not there")
         resolved.append(step)
-        if last:
-            target[step] = value
-        else:
-            target = target[step]
-    return tuple(resolved)
+        if depth == len(steps) - 1:
+            return target, step, tuple(resolved)
+        target = target[step]
+    raise AssertionError("unreachable")
 
 
 def _whole_key(mapping: dict, steps: list) -> str | None:
