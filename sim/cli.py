@@ -345,7 +345,8 @@ def calibrate(
     spec = load_calibration(calibration).spec
     out = out or Path("results") / f"calibration-{spec.name}"
     announce_compiling()
-    total = spec.sample + spec.start_at_scenario + spec.starts * spec.refine_rounds * spec.refine_points + spec.shortlist
+    total = (spec.start_at_scenario + len(spec.start_points) + spec.sample
+             + spec.starts * spec.refine_rounds * spec.refine_points + spec.shortlist)
     with counter("points", total, "points") as advance:
         try:
             record = run_calibration(calibration, out, overwrite, advance)

@@ -19,11 +19,16 @@ ROOT = Path(__file__).resolve().parents[1]
 THREATNET = [sys.executable, "-c", "import sim.cli; sim.cli.main()"]
 
 
-def small_calibration(folder: Path, **changes) -> Path:
+def small_calibration_spec() -> dict:
     spec = yaml.safe_load((ROOT / "calibrations" / "civil_wars.yaml").read_text())
     spec.update(scenario=str(ROOT / "scenarios" / "civil_war_reference.yaml"),
                 patterns=str(ROOT / "patterns" / "ucdp_civil_wars.yaml"), replicates=40, sample=4,
                 refine_rounds=1, refine_points=2, confirm_replicates=40, parameters=spec["parameters"][:3])
+    return spec
+
+
+def small_calibration(folder: Path, **changes) -> Path:
+    spec = small_calibration_spec()
     spec.update(changes)
     path = folder / "calibration.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
@@ -101,9 +106,12 @@ def test_a_calibration_scores_only_the_patterns_its_scenario_simulates(tmp_path)
     assert names and not any(name.startswith("schiphol") for name in names)
     ucdp = load_patterns(ROOT / "patterns" / "ucdp_civil_wars.yaml")
     assert len(ucdp.simulated_by(ROOT / "scenarios" / "civil_war_reference.yaml").patterns) == len(ucdp.patterns)
-    spec = yaml.safe_load((ROOT / "calibrations" / "west_africa_trafficking.yaml").read_text())
-    spec.update(scenario=str(ROOT / "scenarios" / "schiphol_checks_2008.yaml"),
-                patterns=str(ROOT / "patterns" / "west_africa_trafficking.yaml"))
+    held_out = yaml.safe_load((ROOT / "patterns" / "west_africa_trafficking.yaml").read_text())
+    for pattern in held_out["patterns"]:
+        pattern["role"] = "test" if pattern["scenario"] == "schiphol_checks_2008" else pattern["role"]
+    (tmp_path / "patterns.yaml").write_text(yaml.safe_dump(held_out, sort_keys=False))
+    spec = yaml.safe_load((ROOT / "calibrations" / "courier_memory.yaml").read_text())
+    spec.update(scenario=str(ROOT / "scenarios" / "schiphol_checks_2008.yaml"), patterns=str(tmp_path / "patterns.yaml"))
     path = tmp_path / "schiphol.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     with pytest.raises(InputError) as caught:
@@ -167,19 +175,29 @@ def test_several_starts_refine_each_basin_apart(tmp_path):
 
 def test_a_search_can_begin_at_the_scenarios_own_values(tmp_path):
     """With `start_at_scenario` the first point tried is the scenario's current values of the searched
-    parameters (the last calibration's choice), read through `extends:` and events' `set`, then the sample."""
+    parameters (the last calibration's choice), read through `extends:` and events' `set`; then each of
+    `start_points` (which must lie in the ranges), then the sample."""
     from sim.analysis.calibrate import scenario_values, to_unit, to_values
-    path = small_calibration(tmp_path, start_at_scenario=True)
+    ranges = {p["key"]: p["range"] for p in small_calibration_spec()["parameters"]}
+    named = {key: low + 0.25 * (high - low) for key, (low, high) in ranges.items()}
+    path = small_calibration(tmp_path, start_at_scenario=True, start_points=[named])
     calibration = load_calibration(path)
     current = scenario_values(calibration)
     run_calibration(path, tmp_path / "out")
     points = pd.read_parquet(tmp_path / "out" / "points.parquet")
-    assert list(points["stage"][:2]) == ["scenario", "sample"] and len(points) == 1 + 4 + 2
+    assert list(points["stage"][:3]) == ["scenario", "start point", "sample"] and len(points) == 2 + 4 + 2
     for key, value in current.items():
         assert points.loc[0, key] == pytest.approx(value, rel=1e-9)
+    for key, value in named.items():
+        assert points.loc[1, key] == pytest.approx(value, rel=1e-9)
+    outside = small_calibration(tmp_path, start_points=[{**named, next(iter(named)): 1e9}])
+    with pytest.raises(InputError, match="outside its range"):
+        load_calibration(outside)
     spec = calibration.spec
     assert to_values(spec, to_unit(spec, current)) == pytest.approx(current, rel=1e-9)
     corridor = load_calibration(ROOT / "calibrations" / "west_africa_trafficking.yaml")
     values = scenario_values(corridor)
-    assert values["events[4].set.police.maritime[0].detection"] == 0.229  # an event's `set`, in the file
+    corridor_file = yaml.safe_load((ROOT / "scenarios" / "west_africa_2005_2012.yaml").read_text())
+    written = corridor_file["events"][4]["set"]["police.maritime[0].detection"]
+    assert values["events[4].set.police.maritime[0].detection"] == written  # an event's `set`, in the file
     assert values["organisations[0].memory_weeks"] > 0  # through `extends:` (west_africa_2009.yaml)

@@ -6,7 +6,8 @@ ranges, on a log scale where they span orders of magnitude), and the search: a s
 the box (scipy.stats.qmc), then rounds of local refinement around the best points so far (Gaussian steps
 in the unit box, shrinking each round); with `starts` above 1, each of that many good sample points far
 apart (`start_separation`) gets its own rounds, so that the search is not held in the first basin it
-finds. Every point runs the same replicate seeds (common random numbers) and is scored by
+finds. The scenario's own values (`start_at_scenario`) and named `start_points` can be tried before the
+sample, each a candidate start. Every point runs the same replicate seeds (common random numbers) and is scored by
 `sim.patterns.distance(..., roles=("fit",))` (0 when every fit pattern's simulated value lies inside its
 band), ties broken by `closeness` to the targets' centres. The chosen point is then re-run with more
 replicates and a new seed, and every pattern (fit and test) is evaluated with its CI. Only the patterns
@@ -72,10 +73,24 @@ class CalibrationSpec(BaseModel):
     start_at_scenario: bool = Field(default=False, description="the scenario's own values of the searched "
                                     "parameters (the last calibration's choice) are the first point tried, "
                                     "before the Sobol sample, and may be a start like any sample point")
+    start_points: list[dict[str, float]] = Field(default=[], max_length=100, description="points tried first "
+                                                 "(after the scenario's own values), each naming every searched "
+                                                 "key, such as a basin a previous search found; each may be a start")
     shortlist: int = Field(default=1, ge=1, le=1000, description="best points of the search re-scored with "
                            "confirm_replicates on a seed of their own before one is chosen (against the winner's "
                            "curse: the best of many noisy scores is partly luck; 1 keeps the search's best)")
     parameters: list[Searched] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _start_points_in_the_box(self) -> CalibrationSpec:
+        ranges = {p.key: p.range for p in self.parameters}
+        for point in self.start_points:
+            if set(point) != set(ranges):
+                raise ValueError(f"each start point names every searched key ({', '.join(ranges)}), no other")
+            for key, value in point.items():
+                if not ranges[key][0] <= value <= ranges[key][1]:
+                    raise ValueError(f"start point value {value} of {key} outside its range {ranges[key]}")
+        return self
 
 
 @dataclass
@@ -186,6 +201,8 @@ def search(calibration: Calibration, progress=None) -> pd.DataFrame:
 
     if spec.start_at_scenario:
         run("scenario", to_unit(spec, scenario_values(calibration)))
+    for point in spec.start_points:
+        run("start point", to_unit(spec, point))
     for unit in qmc.Sobol(dimensions, scramble=True, seed=spec.seed).random(spec.sample):
         run("sample", unit)
     coordinates = [f"u{i}" for i in range(dimensions)]
