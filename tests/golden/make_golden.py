@@ -10,8 +10,7 @@ seizures and courier arrivals (issue 15: 96 columns added, every other column id
 2005-2012 trafficking calibration with MAOC-N's opening was adopted into west_africa_2009 (issue 14:
 new values of twelve calibrated parameters; guinea_bissau and civil_war_reference unchanged), and when a run
 gained `maritime_watched_kg` (every other column identical) and the calibration with S237's share and
-several starts was adopted (issue 14: the twelve values again), and when the calibration to 2005-2010 with
-the courier networks' own memory was adopted (issue 14; guinea_bissau and civil_war_reference unchanged):
+several starts was adopted (issue 14: the twelve values again):
 
     .venv/bin/python tests/golden/make_golden.py
 
