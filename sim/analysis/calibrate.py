@@ -7,8 +7,8 @@ the box (scipy.stats.qmc), then rounds of local refinement around the best point
 in the unit box, shrinking each round); with `starts` above 1, each of that many good sample points far
 apart (`start_separation`) gets its own rounds, so that the search is not held in the first basin it
 finds. The scenario's own values (`start_at_scenario`) and named `start_points` can be tried before the
-sample, each a candidate start. Every point runs the same replicate seeds (common random numbers) and is scored by
-`sim.patterns.distance(..., roles=("fit",))` (0 when every fit pattern's simulated value lies inside its
+sample, each a candidate start. Every point runs the same replicate seeds (common random numbers) and is
+scored by `sim.patterns.distance(..., roles=("fit",))` (0 when every fit pattern's simulated value lies inside its
 band), ties broken by `closeness` to the targets' centres. The chosen point is then re-run with more
 replicates and a new seed, and every pattern (fit and test) is evaluated with its CI. Only the patterns
 the calibrated scenario simulates are scored (those naming it or no scenario): another scenario's
@@ -131,16 +131,18 @@ def to_unit(spec: CalibrationSpec, values: dict[str, float]) -> np.ndarray:
     unit = []
     for parameter in spec.parameters:
         low, high, value = *parameter.range, values[parameter.key]
-        u = (math.log(value / low) / math.log(high / low) if parameter.log and value > 0 else
-             0.0 if parameter.log else (value - low) / (high - low))
+        if parameter.log:
+            u = math.log(value / low) / math.log(high / low) if value > 0 else 0.0
+        else:
+            u = (value - low) / (high - low)
         unit.append(min(1.0, max(0.0, u)))
     return np.array(unit)
 
 
 def scenario_values(calibration: Calibration) -> dict[str, float]:
     """The searched parameters' values as the scenario file now has them."""
-    data = resolve_extends(calibration.scenario_path)
-    return {p.key: float(get_key_path(data, p.key, str(calibration.scenario_path))) for p in calibration.spec.parameters}
+    data, file = resolve_extends(calibration.scenario_path), str(calibration.scenario_path)
+    return {p.key: float(get_key_path(data, p.key, file)) for p in calibration.spec.parameters}
 
 
 def closeness(results) -> float:
