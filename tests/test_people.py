@@ -246,5 +246,5 @@ def test_a_courier_organisation_learns_from_every_trip_of_its_couriers():
     remembered = state.belief_passages[np.ix_(couriers, state.edge_is_air)].sum()
     stopped = state.belief_seizures[np.ix_(couriers, state.edge_is_air)].sum()
     assert trips.sum() > 1000 and expected > 50
-    assert expected <= remembered < 1.01 * expected
+    assert expected * (1 - 1e-12) <= remembered < 1.01 * expected  # the sums run in different orders
     assert 0.0 < stopped < remembered
