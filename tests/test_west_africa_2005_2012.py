@@ -78,6 +78,20 @@ def test_the_trafficking_patterns_are_simulated_by_the_2005_2012_corridor_and_th
     assert roles == {"fit", "test"}
 
 
+def test_a_named_scenario_is_scored_on_its_own_patterns_and_a_what_if_on_all():
+    """`threatnet patterns SCENARIO west_africa_trafficking`: the corridor is scored on the patterns that
+    name it (the Schiphol checks name another scenario, which extends it); a scenario the file does not name
+    (a user's what-if) on every pattern."""
+    patterns = load_patterns(shipped.resolve("west_africa_trafficking", "patterns"))
+    corridor = ROOT / "scenarios" / "west_africa_2005_2012.yaml"
+    ((path, own),) = patterns.by_scenario(corridor).items()
+    assert path == corridor
+    assert {patterns.patterns[i].name for i in range(len(patterns.patterns)) if i not in own} == {
+        "schiphol_checks_cut_courier_seizures", "schiphol_checks_move_couriers_elsewhere"}
+    what_if = ROOT / "scenarios" / "west_africa_2009.yaml"
+    assert patterns.by_scenario(what_if) == {what_if: list(range(len(patterns.patterns)))}
+
+
 def test_couriers_are_booked_away_from_a_checked_airport_while_their_consignments_are_at_sea():
     """Checks at Schiphol from 7 January 2008: a consignment launched before them reaches Lagos or Tema by
     land and sea some five weeks later, and its couriers' flights are booked there, on what the organisation

@@ -35,11 +35,12 @@ class PatternReport:
     results: list[PatternResult]
     wall_seconds: float
     annual: pd.DataFrame | None = None   # the annual table, where a pattern reads one
+    skipped: tuple[str, ...] = ()        # patterns of the file that name another scenario than the one given
 
     def context(self) -> dict:
         return {"scenario": self.scenario, "patterns": self.patterns.spec.name,
                 "patterns_file": str(self.patterns.file), "replicates": self.replicates, "seed": self.seed,
-                "bootstrap": self.patterns.spec.bootstrap}
+                "bootstrap": self.patterns.spec.bootstrap, **({"not_scored": list(self.skipped)} if self.skipped else {})}
 
     def to_json(self) -> str:
         return results_json(self.results, **self.context())
@@ -64,14 +65,20 @@ def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, re
                  overwrite: bool = False, progress: Callable[[int], None] | None = None) -> PatternReport:
     """Check the files, claim `out` (if given), run the replicates with the kernel, evaluate.
 
-    With a scenario, every pattern is evaluated on its episodes; without one, each pattern on the
-    episodes of the scenario it names (`scenario:`), each scenario run once with `replicates`
-    replicates (the pattern file's `replicates` if None) and, unless `seed` is given, its own seed."""
+    With a scenario, the patterns it simulates (`Patterns.by_scenario`) are evaluated on its episodes and
+    the others are reported as not scored; without one, each pattern on the episodes of the scenario it
+    names (`scenario:`), each scenario run once with `replicates` replicates (the pattern file's
+    `replicates` if None) and, unless `seed` is given, its own seed."""
     from ..runners.montecarlo import default_workers
 
     patterns = load_patterns(patterns_path)
     replicates = patterns.spec.replicates if replicates is None else replicates
     groups = patterns.by_scenario(None if scenario_path is None else Path(scenario_path))
+    skipped: tuple[str, ...] = ()
+    if scenario_path is not None:
+        ((path, indices),) = groups.items()
+        skipped = tuple(p.name for i, p in enumerate(patterns.patterns) if i not in indices)
+        patterns, groups = patterns.subset(indices), {path: list(range(len(indices)))}
     scenarios = {path: load_scenario(path) for path in groups}
     for path, indices in groups.items():
         patterns.subset(indices).check_conflicts([c.id for c in scenarios[path].conflicts], scenarios[path].name)
@@ -96,7 +103,7 @@ def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, re
                 results[index] = result
         return PatternReport(name, patterns, replicates, next(iter(seeds.values())), pd.concat(episodes),
                              results, round(time.perf_counter() - started, 3),
-                             pd.concat(annuals, ignore_index=True) if annuals else None)
+                             pd.concat(annuals, ignore_index=True) if annuals else None, skipped)
 
     if out is None:
         return run()
@@ -156,8 +163,11 @@ def format_results(report: PatternReport) -> str:
     tail = (f"{counts['passed']} of {counts['patterns']} patterns pass (fit {counts['fit']['passed']}/"
             f"{counts['fit']['patterns']}, test {counts['test']['passed']}/{counts['test']['patterns']}); "
             f"distance outside the bands {counts['distance']:.3g} (fit only {counts['fit_distance']:.3g})")
-    return "\n".join([head, "", _table(["pattern", "role", "simulated (95% CI)", "band", "verdict", "source"], rows),
-                      "", tail])
+    lines = [head, "", _table(["pattern", "role", "simulated (95% CI)", "band", "verdict", "source"], rows), "", tail]
+    if report.skipped:
+        lines.append(f"not scored: {', '.join(report.skipped)} (they name another scenario; give only the pattern "
+                     f"file to score every pattern on its own scenario)")
+    return "\n".join(lines)
 
 
 def targets_records(patterns: Patterns) -> list[dict]:

@@ -211,10 +211,14 @@ class Patterns:
         return Patterns(self.spec.model_copy(update={"patterns": [self.patterns[i] for i in indices]}), self.file)
 
     def by_scenario(self, given: Path | None) -> dict[Path, list[int]]:
-        """Which patterns each scenario simulates: all of them `given`'s, else each pattern's own
-        `scenario` (InputError naming the first pattern without one)."""
+        """Which patterns each scenario simulates. With `given`: if some pattern names it, those patterns and
+        the ones naming no scenario (another scenario's patterns, such as the Schiphol checks beside the
+        corridor, would be read from the wrong table); if none names it (a what-if of the user's), all of
+        them. Without: each pattern's own `scenario` (InputError naming the first pattern without one)."""
         if given is not None:
-            return {Path(given): list(range(len(self.patterns)))}
+            own = self._simulated_indices(Path(given))
+            named = any(self.patterns[i].scenario is not None for i in own)
+            return {Path(given): own if named else list(range(len(self.patterns)))}
         groups: dict[Path, list[int]] = {}
         for index, pattern in enumerate(self.patterns):
             path = self.scenario_path(index)
@@ -238,9 +242,12 @@ class Patterns:
         """The patterns that `scenario` simulates: those naming it and those naming no scenario. A
         calibration scores only these: its keys are its scenario's, and another scenario's patterns (the
         Schiphol checks, which extend the corridor) would be read from the wrong table."""
-        target = Path(scenario).resolve()
+        return self.subset(self._simulated_indices(Path(scenario)))
+
+    def _simulated_indices(self, scenario: Path) -> list[int]:
+        target = scenario.resolve()
         paths = [self.scenario_path(index) for index in range(len(self.patterns))]
-        return self.subset([index for index, path in enumerate(paths) if path is None or path.resolve() == target])
+        return [index for index, path in enumerate(paths) if path is None or path.resolve() == target]
 
 
 def _check_annual(file: str, index: int, pattern: Pattern) -> None:
