@@ -23,9 +23,9 @@ from sim.analysis.calibrate import closeness, load_calibration, score
 from sim.patterns import distance
 
 HERE = Path(__file__).resolve().parent
-MEMORY = (8.19, 28.3, 80.0)  # weeks: the adopted value, the previous calibration's, longer
-SEABOARD = (0.13, 0.229, 0.35)  # MAOC-N on the West African seaboard from the opening: the previous calibration's, adopted, more
-IBERIA = (0.1, 0.04)  # MAOC-N on the approaches to Iberia from the opening: adopted, less
+MEMORY = (8.19, 28.3, 80.0)  # weeks: step 4's value, the calibration's before it, longer
+SEABOARD = (0.13, 0.229, 0.35)  # MAOC-N on the West African seaboard from the opening: the calibration's before step 4, step 4's, more
+IBERIA = (0.1, 0.04)  # MAOC-N on the approaches to Iberia from the opening: step 4's, less
 PINNED = {  # the other nine at commit 8821869 (VALIDATION 1.1, step 4)
     "events[0].set.police.maritime[0].detection": 0.0, "events[0].set.police.maritime[1].detection": 0.0,
     **{f"organisations[{i}].rationality": 11.4 for i in range(4)},

@@ -300,7 +300,8 @@ def patterns(
     overwrite: Overwrite = False,
 ) -> None:
     """Compare simulated conflict episodes with patterns from real data (exit 0 pass or fail). With one
-    argument, the pattern file's patterns name the scenarios that simulate them."""
+    argument, the pattern file's patterns name the scenarios that simulate them; with a scenario the file
+    names, its own patterns are scored and the others listed as not scored; with any other, all of them."""
     from .patterns import command
     from .shipped import resolve
 

@@ -5,6 +5,7 @@ annual table of a run (totals that add up, UNODC's estimate per year), pattern-f
 from __future__ import annotations
 
 import datetime
+import json
 import textwrap
 from pathlib import Path
 
@@ -194,3 +195,28 @@ def test_the_calendar_of_a_scenario_starts_on_its_start_date():
     from sim.scenario import load_scenario
 
     assert load_scenario(TWO_CORRIDORS).start_date == datetime.date(2005, 1, 3)
+
+
+def test_a_scenario_the_file_names_is_scored_on_its_own_patterns_and_the_others_are_listed(tmp_path):
+    """Given a scenario that some pattern names (by file name, here a copy elsewhere), only its patterns and
+    those naming none are scored; the rest are listed as not scored, in the table, the JSON and the
+    manifest, whose hash is the whole file's. A scenario the file does not name is scored on all."""
+    from sim.patterns.command import format_results, run_patterns
+
+    named = GOOD.replace("  role: fit\n", "  role: fit\n  scenario: two_corridors\n", 1)
+    elsewhere = named.split("- name: flow_change")[0].replace("flow_2006", "elsewhere").replace(
+        "two_corridors", "schiphol_checks_2008")
+    path = write_patterns(tmp_path, named + elsewhere)
+    text = TWO_CORRIDORS.read_text().replace("extends: ../../scenarios/", f"extends: {ROOT / 'scenarios'}/")
+    copy, what_if = tmp_path / "two_corridors.yaml", tmp_path / "what_if.yaml"
+    copy.write_text(text)
+    what_if.write_text(text)
+    report = run_patterns(copy, path, replicates=2, seed=2, workers=1, out=tmp_path / "out")
+    assert [r.name for r in report.results] == ["flow_2006", "flow_change"] and report.skipped == ("elsewhere",)
+    assert "not scored: elsewhere" in format_results(report)
+    assert json.loads(report.to_json())["not_scored"] == ["elsewhere"]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["not_scored"] == ["elsewhere"]
+    assert manifest["identity"]["patterns_hash"] == load_patterns(path).fingerprint()
+    everything = run_patterns(what_if, path, replicates=2, seed=2, workers=1)
+    assert len(everything.results) == 3 and everything.skipped == ()

@@ -79,18 +79,22 @@ def test_mesa_run_is_deterministic(default_compiled):
 
 
 def test_conflicts_end_or_are_censored_with_flows_in_the_documented_range(mesa_run):
-    summary = mesa_run_summary = run_model(DEFAULT, seed=2009, driver="kernel").attrs["summary"]
-    for conflict in summary["conflicts"]:
+    summaries = [run_model(DEFAULT, seed=seed, driver="kernel").attrs["summary"] for seed in range(2009, 2019)]
+    for conflict in summaries[0]["conflicts"]:
         assert conflict["end_type"] in END_TYPES
         assert conflict["ended"] == (conflict["end_type"] != "censored")
-    # The default is the region from 2009 with MAOC-N at full strength: UNODC's estimates for 2009 and 2010
-    # (21 t and 18 t; bands 14-28 t and 12-25 t in patterns/west_africa_trafficking.yaml, FACTS 1.1) of
-    # more shipped to Europe. UNODC's figures were estimated from seizures, so they are compared with the
-    # model's estimate made the same way (sim/model/observation.py); the true flow differs from it
-    # (docs/VALIDATION.md 1.1; the band was 20-50 t, UNODC's 2007-2009, until rule 7, step 15)
-    estimated = mesa_run_summary["tonnes_west_africa_estimated_per_year"]
-    assert 12 <= estimated <= 28 < mesa_run_summary["tonnes_shipped_per_year"]
-    assert mesa_run_summary["tonnes_seized_per_year"] > 0
+    mean = lambda key: np.mean([summary[key] for summary in summaries])  # noqa: E731
+    # The default is the region from 2009 with MAOC-N at full strength. Over its 20 years (mean of ten
+    # replicates: one replicate's estimate varies by a few tonnes) the flow estimated from seizures, as UNODC
+    # estimated it (sim/model/observation.py; the true flow differs: docs/VALIDATION.md 1.1), lies within
+    # the union of the bands of UNODC's 2009 and 2010 estimates (21 and 18 t; 14-28 and 12-25 t in
+    # patterns/west_africa_trafficking.yaml, FACTS 1.1). The band was 20-50 t (UNODC's 2007-2009) until rule
+    # 7 (VALIDATION 1.1 step 15), which also made it a condition for adopting the calibration: passing it is
+    # a guard, not independent evidence. What is shipped toward Europe stays within the band of S242's
+    # ~250 t a year (the market keeps its size; rule 4's values shipped 62 t).
+    assert 12 <= mean("tonnes_west_africa_estimated_per_year") <= 28
+    assert 250 / 1.5 <= mean("tonnes_shipped_per_year") <= 250 * 4 / 3
+    assert mean("tonnes_seized_per_year") > 0
 
 
 def _mean_over_seeds(compiled, measure, seeds=range(40)):

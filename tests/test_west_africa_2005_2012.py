@@ -84,12 +84,11 @@ def test_a_named_scenario_is_scored_on_its_own_patterns_and_a_what_if_on_all():
     (a user's what-if) on every pattern."""
     patterns = load_patterns(shipped.resolve("west_africa_trafficking", "patterns"))
     corridor = ROOT / "scenarios" / "west_africa_2005_2012.yaml"
-    ((path, own),) = patterns.by_scenario(corridor).items()
-    assert path == corridor
-    assert {patterns.patterns[i].name for i in range(len(patterns.patterns)) if i not in own} == {
-        "schiphol_checks_cut_courier_seizures", "schiphol_checks_move_couriers_elsewhere"}
-    what_if = ROOT / "scenarios" / "west_africa_2009.yaml"
-    assert patterns.by_scenario(what_if) == {what_if: list(range(len(patterns.patterns)))}
+    scored, skipped = patterns.scored_on(corridor)
+    assert set(skipped) == {"schiphol_checks_cut_courier_seizures", "schiphol_checks_move_couriers_elsewhere"}
+    assert len(scored.patterns) == len(patterns.patterns) - 2
+    scored, skipped = patterns.scored_on(ROOT / "scenarios" / "west_africa_2009.yaml")
+    assert scored is patterns and skipped == ()
 
 
 def test_couriers_are_booked_away_from_a_checked_airport_while_their_consignments_are_at_sea():

@@ -40,7 +40,7 @@ class PatternReport:
     def context(self) -> dict:
         return {"scenario": self.scenario, "patterns": self.patterns.spec.name,
                 "patterns_file": str(self.patterns.file), "replicates": self.replicates, "seed": self.seed,
-                "bootstrap": self.patterns.spec.bootstrap, **({"not_scored": list(self.skipped)} if self.skipped else {})}
+                "bootstrap": self.patterns.spec.bootstrap, "not_scored": list(self.skipped)}
 
     def to_json(self) -> str:
         return results_json(self.results, **self.context())
@@ -72,13 +72,12 @@ def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, re
     from ..runners.montecarlo import default_workers
 
     patterns = load_patterns(patterns_path)
-    replicates = patterns.spec.replicates if replicates is None else replicates
-    groups = patterns.by_scenario(None if scenario_path is None else Path(scenario_path))
+    fingerprint = patterns.fingerprint()  # of the whole file, whatever is scored
     skipped: tuple[str, ...] = ()
     if scenario_path is not None:
-        ((path, indices),) = groups.items()
-        skipped = tuple(p.name for i, p in enumerate(patterns.patterns) if i not in indices)
-        patterns, groups = patterns.subset(indices), {path: list(range(len(indices)))}
+        patterns, skipped = patterns.scored_on(Path(scenario_path))
+    replicates = patterns.spec.replicates if replicates is None else replicates
+    groups = patterns.by_scenario(None if scenario_path is None else Path(scenario_path))
     scenarios = {path: load_scenario(path) for path in groups}
     for path, indices in groups.items():
         patterns.subset(indices).check_conflicts([c.id for c in scenarios[path].conflicts], scenarios[path].name)
@@ -108,13 +107,13 @@ def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, re
     if out is None:
         return run()
     identity = {"scenario_hash": ",".join(scenario_hash(s) for s in scenarios.values()),
-                "patterns_hash": patterns.fingerprint(), "seed": seed, "replicates": int(replicates),
+                "patterns_hash": fingerprint, "seed": seed, "replicates": int(replicates),
                 "code": code_fingerprint()}
     with ResultFolder(out, "patterns", identity, overwrite=overwrite) as folder:
         first = next(iter(scenarios))
         folder.update(**manifest(scenarios[first], seeds[first], scenario_file=", ".join(map(str, groups)),
                                  patterns_file=str(patterns_path), replicates=replicates, workers=workers,
-                                 scenarios={s.name: seeds[p] for p, s in scenarios.items()}))
+                                 scenarios={s.name: seeds[p] for p, s in scenarios.items()}, not_scored=list(skipped)))
         report = run()
         folder.write_parquet("episodes.parquet", report.episodes)
         if report.annual is not None:

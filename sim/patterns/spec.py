@@ -211,14 +211,10 @@ class Patterns:
         return Patterns(self.spec.model_copy(update={"patterns": [self.patterns[i] for i in indices]}), self.file)
 
     def by_scenario(self, given: Path | None) -> dict[Path, list[int]]:
-        """Which patterns each scenario simulates. With `given`: if some pattern names it, those patterns and
-        the ones naming no scenario (another scenario's patterns, such as the Schiphol checks beside the
-        corridor, would be read from the wrong table); if none names it (a what-if of the user's), all of
-        them. Without: each pattern's own `scenario` (InputError naming the first pattern without one)."""
+        """Which patterns each scenario simulates: all of them `given`'s, else each pattern's own
+        `scenario` (InputError naming the first pattern without one)."""
         if given is not None:
-            own = self._simulated_indices(Path(given))
-            named = any(self.patterns[i].scenario is not None for i in own)
-            return {Path(given): own if named else list(range(len(self.patterns)))}
+            return {Path(given): list(range(len(self.patterns)))}
         groups: dict[Path, list[int]] = {}
         for index, pattern in enumerate(self.patterns):
             path = self.scenario_path(index)
@@ -244,10 +240,20 @@ class Patterns:
         Schiphol checks, which extend the corridor) would be read from the wrong table."""
         return self.subset(self._simulated_indices(Path(scenario)))
 
+    def scored_on(self, scenario: Path) -> tuple[Patterns, tuple[str, ...]]:
+        """The patterns to score on a scenario given on the command line, and the names of those left out.
+        If some pattern names it, the ones it simulates (`simulated_by`); if none does (a what-if of the
+        user's), all of them."""
+        own = self._simulated_indices(Path(scenario))
+        if not any(self.patterns[index].scenario is not None for index in own):
+            return self, ()
+        return self.subset(own), tuple(p.name for index, p in enumerate(self.patterns) if index not in own)
+
     def _simulated_indices(self, scenario: Path) -> list[int]:
-        target = scenario.resolve()
-        paths = [self.scenario_path(index) for index in range(len(self.patterns))]
-        return [index for index, path in enumerate(paths) if path is None or path.resolve() == target]
+        """A pattern names a scenario by its file's name (`west_africa_2005_2012` or with `.yaml`), so a
+        copy of the scenario elsewhere (`threatnet examples`) is still the scenario its patterns name."""
+        return [index for index, pattern in enumerate(self.patterns)
+                if pattern.scenario is None or Path(pattern.scenario).stem == scenario.stem]
 
 
 def _check_annual(file: str, index: int, pattern: Pattern) -> None:
