@@ -65,7 +65,7 @@ def run_patterns(scenario_path: str | Path | None, patterns_path: str | Path, re
                  overwrite: bool = False, progress: Callable[[int], None] | None = None) -> PatternReport:
     """Check the files, claim `out` (if given), run the replicates with the kernel, evaluate.
 
-    With a scenario, the patterns it simulates (`Patterns.by_scenario`) are evaluated on its episodes and
+    With a scenario, the patterns it simulates (`Patterns.scored_on`) are evaluated on its episodes and
     the others are reported as not scored; without one, each pattern on the episodes of the scenario it
     names (`scenario:`), each scenario run once with `replicates` replicates (the pattern file's
     `replicates` if None) and, unless `seed` is given, its own seed."""
