@@ -311,6 +311,8 @@ def _patterns_answer(result: Result) -> tuple[str, list[str], list[str]]:
     chosen = result.manifest.get("chosen")
     if chosen:
         points.insert(0, "Chosen: " + ", ".join(f"{key.rsplit('.', 1)[-1]} {value:.3g}" for key, value in chosen.items()))
+    if document.get("not_scored"):
+        points.append("Not scored here (they name another scenario): " + ", ".join(document["not_scored"]))
     return lead, points, []
 
 

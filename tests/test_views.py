@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -457,9 +458,15 @@ def test_pattern_checks_place_each_value_within_its_band():
     assert "1 of 3" in figure.layout.title.text and any(t.name == "undefined" for t in figure.data)
 
 
-def test_a_patterns_folder_gets_a_report_that_opens_with_the_count(results):
+def test_a_patterns_folder_gets_a_report_that_opens_with_the_count(results, tmp_path):
     page = report_html(results["patterns"])
     assert "patterns inside their bands" in page and "Simulated against real" in page
+    assert "Not scored here" not in page
+    copy = tmp_path / "patterns"
+    shutil.copytree(results["patterns"], copy)
+    document = json.loads((copy / "patterns.json").read_text())
+    (copy / "patterns.json").write_text(json.dumps({**document, "not_scored": ["elsewhere"]}))
+    assert "Not scored here (they name another scenario): elsewhere" in report_html(copy)
 
 
 
